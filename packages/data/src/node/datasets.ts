@@ -1,0 +1,110 @@
+/**
+ * Datasets by name: a local path for a corpus, found or fetched, always checked against its
+ * sha256. Order: an existing file path as given; `<dataDir>/<file>`; `<cacheDir>/datasets/<file>`;
+ * a download into that cache. Non-goals: archives, sharding, datasets bigger than memory.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { defaultCacheDir, sha256File, writeFileAtomic } from './files';
+
+/** A corpus we know how to find: where it comes from and its checksum. */
+export interface DatasetInfo {
+  /** File name in a data or cache directory. */
+  filename: string;
+  /** Where to download it from. */
+  url: string;
+  /** Its sha256, hex. */
+  sha256: string;
+  description: string;
+}
+
+/** The datasets `resolveDataset` knows by name. */
+export const DATASETS: Readonly<Record<string, DatasetInfo>> = {
+  shakespeare: {
+    filename: 'tinyshakespeare.txt',
+    url: 'https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt',
+    sha256: '86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed',
+    description: 'Tiny Shakespeare: 1,115,394 characters (65 distinct), the char-rnn and nanoGPT corpus.',
+  },
+};
+
+/** Options for {@link resolveDataset}. */
+export interface ResolveDatasetOptions {
+  /** Directory holding dataset files. Default: the `SCRATCHGPT_DATA_DIR` environment variable. */
+  dataDir?: string;
+  /** Cache directory for downloads. Default: `SCRATCHGPT_CACHE_DIR`, else the user cache directory. */
+  cacheDir?: string;
+  /** Download when the file is nowhere local. Default `true`. */
+  download?: boolean;
+  /** Datasets known by name. Default {@link DATASETS}. */
+  datasets?: Readonly<Record<string, DatasetInfo>>;
+  /** Called with progress messages (e.g. the download). Default: silent. */
+  log?: (message: string) => void;
+}
+
+/** Resolves a dataset name (`'shakespeare'`) or a file path to a local, verified file path. */
+export async function resolveDataset(nameOrPath: string, options: ResolveDatasetOptions = {}): Promise<string> {
+  const { datasets = DATASETS, download = true, log = () => {} } = options;
+  const info = Object.hasOwn(datasets, nameOrPath) ? datasets[nameOrPath] : undefined;
+
+  // 1. A file the user names is used as it is.
+  if (info === undefined) {
+    const path = resolve(nameOrPath);
+    if (existsSync(path) && statSync(path).isFile()) return path;
+    throw new Error(
+      `No file or dataset named "${nameOrPath}": pass the path of a text file, or one of the dataset names ` +
+        `${Object.keys(datasets).map((n) => `"${n}"`).join(', ')}.`,
+    );
+  }
+
+  // 2. The data directory: a wrong checksum there is the user's file, so it is an error.
+  const dataDir = options.dataDir ?? process.env.SCRATCHGPT_DATA_DIR;
+  if (dataDir) {
+    const path = join(dataDir, info.filename);
+    if (existsSync(path)) {
+      await verify(path, info, `Delete or replace it, or unset SCRATCHGPT_DATA_DIR.`);
+      return path;
+    }
+  }
+
+  // 3. The cache: a wrong checksum there is a broken download, so it is fetched again.
+  const cached = join(options.cacheDir ?? defaultCacheDir(), 'datasets', info.filename);
+  if (existsSync(cached)) {
+    if ((await sha256File(cached)) === info.sha256) return cached;
+    log(`cached ${info.filename} does not match its sha256; downloading it again`);
+    await rm(cached, { force: true });
+  }
+
+  // 4. Download, verify, then move into place.
+  const howToPass =
+    `Download ${info.url} yourself (its sha256 is ${info.sha256}) and pass the file's path instead of ` +
+    `"${nameOrPath}", or put it in a directory named by SCRATCHGPT_DATA_DIR as ${info.filename}.`;
+  if (!download) throw new Error(`Dataset "${nameOrPath}" is not on this machine and downloads are off. ${howToPass}`);
+  log(`downloading ${info.url}`);
+  let bytes: Uint8Array;
+  try {
+    const response = await fetch(info.url);
+    if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
+    bytes = new Uint8Array(await response.arrayBuffer());
+  } catch (cause) {
+    throw new Error(`Could not download dataset "${nameOrPath}" from ${info.url} (${describe(cause)}). ${howToPass}`, { cause });
+  }
+  await writeFileAtomic(cached, bytes);
+  await verify(cached, info, `The download was corrupted or the file changed upstream. ${howToPass}`, true);
+  log(`saved ${cached}`);
+  return cached;
+}
+
+async function verify(path: string, info: DatasetInfo, advice: string, removeOnMismatch = false): Promise<void> {
+  const actual = await sha256File(path);
+  if (actual === info.sha256) return;
+  if (removeOnMismatch) await rm(path, { force: true });
+  throw new Error(`${path} has sha256 ${actual}, but ${info.filename} should have ${info.sha256}. ${advice}`);
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `${error.message}${cause}`;
+}

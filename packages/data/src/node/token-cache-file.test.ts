@@ -1,0 +1,49 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CharTokenizer, TiktokenTokenizer } from '@scratchgpt/tokenizers';
+import { describe, expect, it } from 'vitest';
+import { loadTokens } from './token-cache-file';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'scratchgpt-tokens-'));
+
+describe('loadTokens', () => {
+  it('encodes once, then reads the cache without re-encoding', async () => {
+    const dir = tmp();
+    const textPath = join(dir, 'corpus.txt');
+    writeFileSync(textPath, 'to be or not to be');
+    const tok = CharTokenizer.fromText('to be or not to be');
+    const first = await loadTokens(textPath, tok, { cacheDir: dir });
+    expect(first.fromCache).toBe(false);
+    expect(Array.from(first.ids)).toEqual(tok.encode('to be or not to be'));
+    let encodes = 0;
+    const counting = { vocabSize: tok.vocabSize, toJSON: () => tok.toJSON(), encode: (t: string) => (encodes++, tok.encode(t)) };
+    const second = await loadTokens(textPath, counting, { cacheDir: dir });
+    expect(second.fromCache).toBe(true);
+    expect(encodes).toBe(0);
+    expect(Array.from(second.ids)).toEqual(Array.from(first.ids));
+  });
+
+  it('re-encodes when the tokenizer or the text changed, or the cache is damaged', async () => {
+    const dir = tmp();
+    const textPath = join(dir, 'corpus.txt');
+    writeFileSync(textPath, 'hello world');
+    const cachePath = join(dir, 'corpus.bin');
+    await loadTokens(textPath, CharTokenizer.fromText('hello world'), { cachePath });
+
+    const gpt2 = new TiktokenTokenizer('gpt2');
+    const other = await loadTokens(textPath, gpt2, { cachePath });
+    expect(other.fromCache).toBe(false);
+    expect(Array.from(other.ids)).toEqual([31373, 995]);
+    expect((await loadTokens(textPath, gpt2, { cachePath })).fromCache).toBe(true);
+
+    writeFileSync(textPath, 'hello there');
+    const changed = await loadTokens(textPath, gpt2, { cachePath });
+    expect(changed.fromCache).toBe(false);
+    expect(gpt2.decode(Array.from(changed.ids))).toBe('hello there');
+
+    writeFileSync(cachePath, readFileSync(cachePath).subarray(0, 50));
+    expect((await loadTokens(textPath, gpt2, { cachePath })).fromCache).toBe(false);
+    gpt2.dispose();
+  });
+});

@@ -1,0 +1,62 @@
+/** The versioned save format shared by every tokenizer's `toJSON()`. */
+export const TOKENIZER_FORMAT = 'scratchgpt-tokenizer/1';
+
+/** Saved form of a {@link CharTokenizer}. */
+export interface CharTokenizerJSON {
+  format: typeof TOKENIZER_FORMAT;
+  type: 'char';
+  /** The vocabulary: one Unicode code point per entry, entry i has id i. */
+  chars: string[];
+  /** Whether the last id is `<unk>` (unknown characters map to it). */
+  unk: boolean;
+}
+
+/** Saved form of a {@link TiktokenTokenizer}. */
+export interface TiktokenTokenizerJSON {
+  format: typeof TOKENIZER_FORMAT;
+  type: 'tiktoken';
+  encoding: TiktokenEncodingName;
+}
+
+/** Saved form of a {@link BpeTokenizer}. */
+export interface BpeTokenizerJSON {
+  format: typeof TOKENIZER_FORMAT;
+  type: 'bpe';
+  /** Split pattern: a named one or a custom regular expression source (flags `gu`). */
+  pattern: string;
+  /** Merges in order: merge i joins `[left, right]` into id 256 + i. */
+  merges: Array<[number, number]>;
+  /** Special tokens and their ids. */
+  specialTokens: Record<string, number>;
+}
+
+export type TokenizerJSON = CharTokenizerJSON | TiktokenTokenizerJSON | BpeTokenizerJSON;
+
+/** The tiktoken encodings this package offers. */
+export type TiktokenEncodingName = 'gpt2' | 'r50k_base' | 'p50k_base' | 'cl100k_base' | 'o200k_base';
+
+/** What every tokenizer in this package does. */
+export interface Tokenizer {
+  /** A short name for reports, e.g. `char`, `tiktoken:gpt2`, `bpe:512`. */
+  readonly name: string;
+  /** Number of ids: every id from `encode` is in `[0, vocabSize)`. */
+  readonly vocabSize: number;
+  /** Text to token ids. */
+  encode(text: string): number[];
+  /** Token ids to text. Never throws on a partial UTF-8 sequence (it becomes U+FFFD). */
+  decode(ids: ArrayLike<number>): string;
+  /** The tokenizer as plain JSON, restorable with `loadTokenizer`. */
+  toJSON(): TokenizerJSON;
+}
+
+/** Throws a RangeError naming the first id outside `[0, vocabSize)`. */
+export function checkIds(ids: ArrayLike<number>, vocabSize: number, name: string): void {
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
+      throw new RangeError(
+        `${name}: cannot decode id ${id} at index ${i}: ids must be integers in [0, ${vocabSize}).`,
+      );
+    }
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * "Install a single package from npm" works: every publishable package is packed with pnpm,
+ * installed from its tarball with npm into a fresh project outside the workspace, imported by
+ * its public name and used.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+const packages = readdirSync(join(root, 'packages'))
+  .map((name) => join(root, 'packages', name))
+  .filter((dir) => existsSync(join(dir, 'package.json')))
+  .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) }))
+  .filter(({ manifest }) => !manifest.private);
+
+/** A script per package that uses it through its public name, as a README reader would. */
+const usage: Record<string, string> = {
+  '@scratchgpt/tokenizers': `
+    import { BpeTokenizer, CharTokenizer, TiktokenTokenizer, loadTokenizer } from '@scratchgpt/tokenizers';
+    const char = CharTokenizer.fromText('hii there');
+    check(char.decode(char.encode('hii there')) === 'hii there', 'char round-trip');
+    const gpt2 = new TiktokenTokenizer('gpt2');
+    check(JSON.stringify(gpt2.encode('hello world')) === '[31373,995]', 'gpt2 ids');
+    gpt2.dispose();
+    const bpe = BpeTokenizer.train('aaabdaaabac', { vocabSize: 259, pattern: 'none' });
+    check(JSON.stringify(loadTokenizer(JSON.stringify(bpe)).encode('aaabdaaabac')) === '[258,100,258,97,99]', 'bpe ids');`,
+  '@scratchgpt/data': `
+    import { DataLoader, SlidingWindowDataset, trainValSplit, writeTokenCache, readTokenCache } from '@scratchgpt/data';
+    import { DATASETS } from '@scratchgpt/data/node';
+    const { train } = trainValSplit(Array.from({ length: 100 }, (_, i) => i % 7), 0.9);
+    const loader = new DataLoader(new SlidingWindowDataset(train, { maxLength: 8, stride: 4 }), { batchSize: 4, shuffle: true, seed: 1 });
+    const batches = [...loader];
+    check(batches.length === 6 && batches[0].x.length === 32, 'batches'); // 21 windows of 8
+    const fp = 'ab'.repeat(32);
+    check(readTokenCache(writeTokenCache([1, 2, 3], { vocabSize: 7, tokenizer: fp, source: fp })).count === 3, 'cache');
+    check(DATASETS.shakespeare.filename === 'tinyshakespeare.txt', 'datasets');`,
+};
+
+describe('pack and install', () => {
+  it('has a usage check for every publishable package', () => {
+    expect(packages.map((p) => p.manifest.name).sort()).toEqual(Object.keys(usage).sort());
+  });
+
+  it('installs every package from its tarball outside the workspace and uses it', () => {
+    const work = mkdtempSync(join(tmpdir(), 'scratchgpt-pack-'));
+    const tarballs = packages.map(({ dir }) => {
+      const out = execFileSync(process.env.PNPM ?? 'pnpm', ['pack', '--pack-destination', work], { cwd: dir, encoding: 'utf8' });
+      return out.trim().split('\n').pop()!.trim();
+    });
+    for (const tarball of tarballs) expect(existsSync(tarball)).toBe(true);
+
+    const project = join(work, 'app');
+    execFileSync('mkdir', ['-p', project]);
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], { cwd: project, stdio: 'pipe' });
+
+    for (const { manifest } of packages) {
+      const script = `const check = (ok, what) => { if (!ok) throw new Error('failed: ' + what); };\n${usage[manifest.name]}\nconsole.log('ok');`;
+      const file = join(project, `${manifest.name.split('/')[1]}.mjs`);
+      writeFileSync(file, script);
+      expect(execFileSync('node', [file], { cwd: project, encoding: 'utf8' }).trim()).toBe('ok');
+    }
+  }, 300_000);
+});
