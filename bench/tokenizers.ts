@@ -47,7 +47,7 @@ export const tokenizersSuite: Suite = {
       const warm = timeIt(() => tok.encode(text), 3, 0);
       encode.rows.push([name, ids.length, fmt(mb / cold, 1), fmt(mb / warm, 1)]);
       console.error(`  encode ${name}: ${fmt(mb / cold, 1)} / ${fmt(mb / warm, 1)} MB/s`);
-      (tok as { dispose?: () => void }).dispose?.();
+      tok.dispose?.();
     }
     return [train, encode];
   },

@@ -38,7 +38,7 @@ export function tokenizeReport(text: string, specs: readonly string[]): Tokenize
   const exampleLine = val.split('\n').slice(1).find((line) => line.trim().length > 0) ?? val.slice(0, 40);
   const rows = specs.map((spec) => {
     let t = performance.now();
-    const tokenizer = spec === 'char' ? CharTokenizer.fromText(text) : createTokenizer(spec, train);
+    const tokenizer: Tokenizer = spec === 'char' ? CharTokenizer.fromText(text) : createTokenizer(spec, train);
     const buildSeconds = (performance.now() - t) / 1000;
     t = performance.now();
     const stats = compressionStats(tokenizer, val);
@@ -54,7 +54,7 @@ export function tokenizeReport(text: string, specs: readonly string[]): Tokenize
       roundTrip: tokenizer.decode(tokenizer.encode(val)) === val,
       example: tokenizer.encode(exampleLine).map((id) => tokenizer.decode([id])),
     };
-    (tokenizer as { dispose?: () => void }).dispose?.();
+    tokenizer.dispose?.();
     return row;
   });
   return { chars: [...text].length, bytes: new TextEncoder().encode(text).length, valChars: [...val].length, rows };

@@ -46,6 +46,7 @@ describe('SeededRandom', () => {
   it('rejects bad seeds and states', () => {
     expect(() => new SeededRandom(1.5)).toThrow('seed must be an integer, got 1.5');
     expect(() => SeededRandom.fromState([0, 0, 0, 0])).toThrow('not all zero');
+    expect(() => SeededRandom.fromState([2 ** 32, 0, 0, 0])).toThrow('four 32-bit integers');
     expect(() => new SeededRandom(1).nextInt(0)).toThrow('n must be an integer in [1, 2^32], got 0');
   });
 });

@@ -6,6 +6,7 @@
 export class SeededRandom {
   private s: Uint32Array;
 
+  /** `seed`: any integer; it is taken modulo 2^32. */
   constructor(seed = 0) {
     if (!Number.isInteger(seed)) throw new RangeError(`SeededRandom: seed must be an integer, got ${seed}.`);
     this.s = new Uint32Array(4);
@@ -76,7 +77,7 @@ export class SeededRandom {
   }
 
   setState(state: readonly number[]): void {
-    if (state.length !== 4 || state.every((x) => x === 0) || state.some((x) => !Number.isInteger(x))) {
+    if (state.length !== 4 || state.some((x) => !Number.isInteger(x) || x < 0 || x >= 2 ** 32) || state.every((x) => x === 0)) {
       throw new RangeError('SeededRandom: a state is four 32-bit integers, not all zero.');
     }
     this.s = Uint32Array.from(state);

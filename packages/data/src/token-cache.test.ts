@@ -48,5 +48,13 @@ describe('token cache format', () => {
     new DataView(v2.buffer).setUint32(8, 2, true);
     expect(() => readTokenCache(v2)).toThrow('token cache version 2 is not supported');
     expect(() => writeTokenCache([99], header)).toThrow('id 99 at index 0 is outside the vocabulary [0, 7)');
+    expect(() => writeTokenCache([1.5], header)).toThrow('id 1.5 at index 0');
+    expect(() => writeTokenCache([1], { ...header, tokenizer: 'abcd' })).toThrow('tokenizer must be a sha256 in lowercase hex');
+    const outOfVocab = writeTokenCache([1, 2], header);
+    new DataView(outOfVocab.buffer).setUint16(96 + 2, 9, true);
+    expect(() => readTokenCache(outOfVocab)).toThrow('id 9 at index 1 is outside the vocabulary [0, 7); the cache is damaged');
+    const wideVocab = writeTokenCache([1], header);
+    new DataView(wideVocab.buffer).setUint32(24, 70000, true);
+    expect(() => readTokenCache(wideVocab)).toThrow('the header is damaged (2 bytes per id for a vocabulary of 70000)');
   });
 });

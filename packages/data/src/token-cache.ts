@@ -61,6 +61,12 @@ export class StaleTokenCacheError extends TokenCacheError {
 
 /** Serialises ids with their header. */
 export function writeTokenCache(ids: ArrayLike<number>, header: Omit<TokenCacheHeader, 'count' | 'bytesPerId'>): Uint8Array {
+  if (!Number.isInteger(header.vocabSize) || header.vocabSize < 1 || header.vocabSize > 2 ** 32) {
+    throw new RangeError(`writeTokenCache: vocabSize must be an integer in [1, 2^32], got ${header.vocabSize}.`);
+  }
+  for (const key of ['tokenizer', 'source'] as const) {
+    if (!/^[0-9a-f]{64}$/.test(header[key])) throw new Error(`writeTokenCache: ${key} must be a sha256 in lowercase hex (64 characters).`);
+  }
   const bytesPerId = header.vocabSize <= 0x10000 ? 2 : 4;
   const out = new Uint8Array(HEADER_BYTES + ids.length * bytesPerId);
   const view = new DataView(out.buffer);
@@ -73,7 +79,7 @@ export function writeTokenCache(ids: ArrayLike<number>, header: Omit<TokenCacheH
   out.set(hexToBytes(header.source), 64);
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
-    if (!(id >= 0 && id < header.vocabSize)) {
+    if (!Number.isInteger(id) || id < 0 || id >= header.vocabSize) {
       throw new RangeError(`writeTokenCache: id ${id} at index ${i} is outside the vocabulary [0, ${header.vocabSize}).`);
     }
     if (bytesPerId === 2) view.setUint16(HEADER_BYTES + 2 * i, id, true);
@@ -97,7 +103,10 @@ export function readTokenCache(bytes: Uint8Array, expect: Partial<Pick<TokenCach
     throw new TokenCacheError(`${what}: token cache version ${version} is not supported (this version reads ${TOKEN_CACHE_VERSION}); delete the cache to rebuild it.`);
   }
   const bytesPerId = view.getUint32(12, true);
-  if (bytesPerId !== 2 && bytesPerId !== 4) throw new TokenCacheError(`${what}: invalid bytes per id ${bytesPerId} in the header.`);
+  const vocabSize = view.getUint32(24, true);
+  if ((bytesPerId !== 2 && bytesPerId !== 4) || vocabSize === 0 || (bytesPerId === 2 && vocabSize > 0x10000)) {
+    throw new TokenCacheError(`${what}: the header is damaged (${bytesPerId} bytes per id for a vocabulary of ${vocabSize}).`);
+  }
   const count = Number(view.getBigUint64(16, true));
   if (bytes.length !== HEADER_BYTES + count * bytesPerId) {
     throw new TokenCacheError(`${what}: the cache is truncated or padded: the header promises ${count} ids (${HEADER_BYTES + count * bytesPerId} bytes), the file has ${bytes.length} bytes.`);
@@ -105,7 +114,7 @@ export function readTokenCache(bytes: Uint8Array, expect: Partial<Pick<TokenCach
   const header: TokenCacheHeader = {
     bytesPerId,
     count,
-    vocabSize: view.getUint32(24, true),
+    vocabSize,
     tokenizer: bytesToHex(bytes.subarray(32, 64)),
     source: bytesToHex(bytes.subarray(64, 96)),
   };
@@ -125,5 +134,7 @@ export function readTokenCache(bytes: Uint8Array, expect: Partial<Pick<TokenCach
       ids[i] = bytesPerId === 2 ? view.getUint16(HEADER_BYTES + 2 * i, true) : view.getUint32(HEADER_BYTES + 4 * i, true);
     }
   }
+  const bad = ids.findIndex((id) => id >= vocabSize);
+  if (bad >= 0) throw new TokenCacheError(`${what}: id ${ids[bad]} at index ${bad} is outside the vocabulary [0, ${vocabSize}); the cache is damaged.`);
   return { ...header, ids };
 }

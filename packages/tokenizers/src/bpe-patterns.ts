@@ -39,12 +39,13 @@ export function createSplitter(pattern: SplitPattern): (text: string) => string[
   return (text) => text.match(re) ?? [];
 }
 
-/** Cuts text at special tokens: even entries are ordinary text, odd entries special tokens. */
-export function splitOnSpecial(text: string, specials: readonly string[]): string[] {
-  if (specials.length === 0) return [text];
+/** A function that cuts text at special tokens: even entries are ordinary text, odd entries special tokens. */
+export function createSpecialSplitter(specials: readonly string[]): (text: string) => string[] {
+  if (specials.length === 0) return (text) => [text];
   // Longest first, so that a special token that contains another wins.
   const alternatives = [...specials].sort((a, b) => b.length - a.length).map(escapeRegExp);
-  return text.split(new RegExp(`(${alternatives.join('|')})`, 'u'));
+  const re = new RegExp(`(${alternatives.join('|')})`, 'u');
+  return (text) => text.split(re);
 }
 
 function escapeRegExp(s: string): string {

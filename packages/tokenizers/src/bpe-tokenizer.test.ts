@@ -97,6 +97,10 @@ describe('BpeTokenizer.train', () => {
     expect(tok.decode(tok.encode(text))).toBe(text);
   });
 
+  it('counts possible merges right even for an enormous vocabSize', () => {
+    expect(() => BpeTokenizer.train('abcd', { vocabSize: 2 ** 44, pattern: 'none' })).toThrow('(only 3 were possible)');
+  });
+
   it('explains a vocabSize too small or too large for the text', () => {
     expect(() => BpeTokenizer.train('abc', { vocabSize: 255 })).toThrow('vocabSize must be an integer of at least 256 + 0 special tokens = 256, got 255');
     expect(() => BpeTokenizer.train('abcd', { vocabSize: 300, pattern: 'none' })).toThrow(
@@ -154,6 +158,9 @@ describe('BpeTokenizer encode/decode', () => {
 
   it('names an id it cannot decode', () => {
     expect(() => trained.gpt4.decode([65, 400])).toThrow('cannot decode id 400 at index 1: ids must be integers in [0, 400)');
+    expect(() => trained.gpt4.decode([-1])).toThrow('cannot decode id -1 at index 0: ids must be integers in [0, 400)');
+    const withSpecial = new BpeTokenizer([], { specialTokens: { '<s>': 300 } });
+    expect(() => withSpecial.decode([299])).toThrow('cannot decode id 299 at index 0: no token has that id');
   });
 
   it('saves and loads exactly, through JSON text', () => {
@@ -166,7 +173,8 @@ describe('BpeTokenizer encode/decode', () => {
     expect(back.encode(sample)).toEqual(tok.encode(sample));
   });
 
-  it('rejects merges that refer to ids not made yet, and special ids among the merges', () => {
+  it('rejects merges that refer to ids not made yet, repeated merges, and special ids among the merges', () => {
+    expect(() => new BpeTokenizer([[97, 97], [97, 97]])).toThrow('merge 1 [97, 97] repeats merge 0');
     expect(() => new BpeTokenizer([[97, 97], [258, 97]])).toThrow('merge 1 is [258, 97], but only ids below 257 exist');
     expect(() => new BpeTokenizer([[97, 97]], { specialTokens: { '<s>': 256 } })).toThrow('special ids must be distinct integers of at least 257');
   });

@@ -5,17 +5,23 @@
  * Non-goals: loading OpenAI's rank files (use `TiktokenTokenizer`), byte shuffling, normalisation.
  */
 import { MergeRanks, applyMerges } from './bpe-encode';
-import { createSplitter, splitOnSpecial, type SplitPattern } from './bpe-patterns';
+import { createSpecialSplitter, createSplitter, type SplitPattern } from './bpe-patterns';
 import { learnMerges, type Words } from './bpe-train';
-import { TOKENIZER_FORMAT, type BpeTokenizerJSON, type Tokenizer } from './types';
+import { TOKENIZER_FORMAT, checkIds, type BpeTokenizerJSON, type Tokenizer } from './types';
 
 /** Options for {@link BpeTokenizer.train}. */
 export interface BpeTrainOptions {
   /** Total number of ids: 256 bytes + merges + special tokens. At least 256 + specials. */
   vocabSize: number;
-  /** Pre-split pattern: `'none'`, `'gpt2'`, `'gpt4'` or a regex source. Default `'gpt4'` (as minbpe's RegexTokenizer). */
+  /**
+   * Pre-split pattern: `'none'`, `'gpt2'`, `'gpt4'` or a regex source. Default `'gpt4'` (as minbpe's
+   * RegexTokenizer). Text a custom pattern does not match is dropped (as in minbpe): cover every character.
+   */
   pattern?: SplitPattern;
-  /** Special tokens, given the last ids in this order; they are cut out of the training text. Default none. */
+  /**
+   * Special tokens, given the last ids in this order. Unlike minbpe (which registers them after
+   * training on the raw text), they are cut out of the training text, so no merge spans one. Default none.
+   */
   specialTokens?: string[];
 }
 
@@ -41,6 +47,7 @@ export class BpeTokenizer implements Tokenizer {
   private readonly ranks: MergeRanks;
   private readonly split: (text: string) => string[];
   private readonly cache = new Map<string, number[]>();
+  private readonly specialSplit: ((text: string) => string[]) | undefined;
   private readonly utf8 = new TextEncoder();
   private readonly decoder = new TextDecoder('utf-8', { fatal: false });
 
@@ -75,7 +82,11 @@ export class BpeTokenizer implements Tokenizer {
   constructor(merges: ReadonlyArray<readonly [number, number]>, options: BpeTokenizerOptions = {}) {
     this.pattern = options.pattern ?? 'gpt4';
     this.split = createSplitter(this.pattern);
+    if (!Array.isArray(merges) || merges.some((m) => !Array.isArray(m) || m.length !== 2)) {
+      throw new Error('BpeTokenizer: merges must be an array of [left, right] id pairs.');
+    }
     this.merges = merges.map(([a, b]) => [a, b] as const);
+    const seen = new Map<string, number>();
     // 1. Bytes, then each merge's bytes as the concatenation of its parts.
     this.vocab = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
     this.merges.forEach(([a, b], i) => {
@@ -85,6 +96,9 @@ export class BpeTokenizer implements Tokenizer {
       if (!Number.isInteger(a) || !Number.isInteger(b) || left === undefined || right === undefined) {
         throw new Error(`BpeTokenizer: merge ${i} is [${a}, ${b}], but only ids below ${id} exist at that point.`);
       }
+      const previous = seen.get(`${a},${b}`);
+      if (previous !== undefined) throw new Error(`BpeTokenizer: merge ${i} [${a}, ${b}] repeats merge ${previous}.`);
+      seen.set(`${a},${b}`, i);
       const bytes = new Uint8Array(left.length + right.length);
       bytes.set(left);
       bytes.set(right, left.length);
@@ -103,15 +117,19 @@ export class BpeTokenizer implements Tokenizer {
       this.specialById.set(id, this.utf8.encode(text));
     }
     this.vocabSize = Math.max(this.vocab.length, ...[...this.specialById.keys()].map((id) => id + 1));
+    const specials = Object.keys(this.specialTokens);
+    this.specialSplit = specials.length > 0 ? createSpecialSplitter(specials) : undefined;
     this.name = `bpe:${this.vocabSize}`;
   }
 
-  /** Text to ids; special tokens written in the text become their special ids. */
+  /**
+   * Text to ids; special tokens written in the text become their special ids. Text is taken as
+   * UTF-8, so a lone surrogate (not valid Unicode) becomes U+FFFD, as in `tiktoken`.
+   */
   encode(text: string): number[] {
-    const specials = Object.keys(this.specialTokens);
-    if (specials.length === 0) return this.encodeOrdinary(text);
+    if (this.specialSplit === undefined) return this.encodeOrdinary(text);
     const out: number[] = [];
-    splitOnSpecial(text, specials).forEach((part, i) => {
+    this.specialSplit(text).forEach((part, i) => {
       if (i % 2 === 1) out.push(this.specialTokens[part]!);
       else this.encodeInto(part, out);
     });
@@ -126,14 +144,12 @@ export class BpeTokenizer implements Tokenizer {
   }
 
   decode(ids: ArrayLike<number>): string {
+    checkIds(ids, this.vocabSize, this.name);
     const parts: Uint8Array[] = [];
     let length = 0;
     for (let i = 0; i < ids.length; i++) {
       const bytes = this.vocab[ids[i]!] ?? this.specialById.get(ids[i]!);
-      if (bytes === undefined) {
-        const range = `ids must be integers in [0, ${this.vocabSize})`;
-        throw new RangeError(`${this.name}: cannot decode id ${ids[i]} at index ${i}: ${ids[i]! < this.vocabSize ? 'no token has that id' : range}.`);
-      }
+      if (bytes === undefined) throw new RangeError(`${this.name}: cannot decode id ${ids[i]} at index ${i}: no token has that id.`);
       parts.push(bytes);
       length += bytes.length;
     }
@@ -184,7 +200,7 @@ export class BpeTokenizer implements Tokenizer {
 function collectWords(text: string, split: (text: string) => string[], specials: readonly string[]): Words {
   const index = new Map<string, number>();
   const counts: number[] = [];
-  splitOnSpecial(text, specials).forEach((part, i) => {
+  createSpecialSplitter(specials)(text).forEach((part, i) => {
     if (i % 2 === 1) return;
     for (const chunk of split(part)) {
       const w = index.get(chunk);

@@ -30,9 +30,9 @@ interface Pair {
 
 /** Learns up to `numMerges` merges; stops early when no pair is left. */
 export function learnMerges(words: Words, numMerges: number): Array<[number, number]> {
-  const vocab = 256 + numMerges; // pair key = a * vocab + b
   let n = 0;
   for (const w of words.bytes) n += w.length;
+  const vocab = 256 + Math.min(numMerges, n); // pair key = a * vocab + b (there are fewer merges than bytes)
 
   // 1. Lay the words out one after another; -1 links end a word.
   const tok = new Int32Array(n);

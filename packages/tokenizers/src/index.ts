@@ -3,6 +3,7 @@ export { GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN, type SplitPattern } from './bpe
 export { CharTokenizer, UNK_TEXT, type CharTokenizerOptions } from './char-tokenizer';
 export { TOKENIZER_SPECS, createTokenizer } from './from-spec';
 export { loadTokenizer } from './load';
+export { MINBPE_PATTERNS, fromMinbpeModel, toMinbpeModel } from './minbpe-format';
 export { bytesPerToken, compressionStats, countChars, tokensPerChar, type CompressionStats } from './stats';
 export { TIKTOKEN_VOCAB_SIZES, TiktokenTokenizer, type TiktokenTokenizerOptions } from './tiktoken-tokenizer';
 export {

@@ -17,6 +17,17 @@ export function loadTokenizer(json: TokenizerJSON | string): Tokenizer {
     );
   }
   const value = data as TokenizerJSON;
+  const bad = (field: string, expected: string): never => {
+    throw new Error(`loadTokenizer: a ${String(type)} tokenizer needs "${field}" to be ${expected}; the JSON is damaged or hand-edited.`);
+  };
+  if (value.type === 'char') {
+    if (!Array.isArray(value.chars) || value.chars.some((c) => typeof c !== 'string')) bad('chars', 'an array of strings');
+    if (typeof value.unk !== 'boolean') bad('unk', 'true or false');
+  } else if (value.type === 'bpe') {
+    if (typeof value.pattern !== 'string') bad('pattern', 'a string');
+    if (!Array.isArray(value.merges)) bad('merges', 'an array of [left, right] pairs');
+    if (typeof value.specialTokens !== 'object' || value.specialTokens === null) bad('specialTokens', 'an object of token → id');
+  }
   switch (value.type) {
     case 'char':
       return CharTokenizer.fromJSON(value);

@@ -66,10 +66,20 @@ describe('TiktokenTokenizer', () => {
     expect(() => tok.encode('x')).toThrow('disposed');
   });
 
+  it('saves and restores allowedSpecial', () => {
+    const plain = new TiktokenTokenizer('gpt2', { allowedSpecial: 'none' });
+    const back = loadTokenizer(JSON.stringify(plain));
+    expect(back.encode('a<|endoftext|>b')).toEqual(plain.encode('a<|endoftext|>b'));
+    expect(back.encode('a<|endoftext|>b')).not.toContain(50256);
+    expect(() => new TiktokenTokenizer('gpt2', { allowedSpecial: 'some' as 'all' })).toThrow("allowedSpecial must be 'all' or 'none'");
+    plain.dispose();
+    back.dispose?.();
+  });
+
   it('rejects an unknown encoding and saves/loads', () => {
     expect(() => new TiktokenTokenizer('gpt5' as TiktokenEncodingName)).toThrow(/unknown encoding "gpt5"; use one of gpt2/);
     const back = loadTokenizer(gpt2.toJSON());
     expect(back.encode('hello world')).toEqual([31373, 995]);
-    (back as TiktokenTokenizer).dispose();
+    back.dispose?.();
   });
 });

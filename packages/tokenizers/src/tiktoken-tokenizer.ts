@@ -42,7 +42,7 @@ export class TiktokenTokenizer implements Tokenizer {
   readonly vocabSize: number;
   readonly encoding: TiktokenEncodingName;
   private enc: Tiktoken | null;
-  private readonly allowedSpecial: 'all' | string[];
+  readonly allowedSpecial: 'all' | 'none';
   private readonly decoder = new TextDecoder('utf-8', { fatal: false });
 
   constructor(encoding: TiktokenEncodingName, options: TiktokenTokenizerOptions = {}) {
@@ -55,17 +55,20 @@ export class TiktokenTokenizer implements Tokenizer {
     this.encoding = encoding;
     this.name = `tiktoken:${encoding}`;
     this.vocabSize = TIKTOKEN_VOCAB_SIZES[encoding];
-    this.allowedSpecial = (options.allowedSpecial ?? 'all') === 'all' ? 'all' : [];
+    this.allowedSpecial = options.allowedSpecial ?? 'all';
+    if (this.allowedSpecial !== 'all' && this.allowedSpecial !== 'none') {
+      throw new Error(`TiktokenTokenizer: allowedSpecial must be 'all' or 'none', got ${JSON.stringify(this.allowedSpecial)}.`);
+    }
     this.enc = get_encoding(encoding);
   }
 
   static fromJSON(json: TiktokenTokenizerJSON): TiktokenTokenizer {
-    return new TiktokenTokenizer(json.encoding);
+    return new TiktokenTokenizer(json.encoding, { allowedSpecial: json.allowedSpecial ?? 'all' });
   }
 
   encode(text: string): number[] {
     // Disallow nothing: with allowedSpecial 'none', special tokens in the text are plain text.
-    return Array.from(this.live().encode(text, this.allowedSpecial, []));
+    return Array.from(this.live().encode(text, this.allowedSpecial === 'all' ? 'all' : [], []));
   }
 
   decode(ids: ArrayLike<number>): string {
@@ -83,7 +86,7 @@ export class TiktokenTokenizer implements Tokenizer {
   }
 
   toJSON(): TiktokenTokenizerJSON {
-    return { format: TOKENIZER_FORMAT, type: 'tiktoken', encoding: this.encoding };
+    return { format: TOKENIZER_FORMAT, type: 'tiktoken', encoding: this.encoding, allowedSpecial: this.allowedSpecial };
   }
 
   /** Frees the WASM memory. The tokenizer cannot be used afterwards. */

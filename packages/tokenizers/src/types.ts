@@ -16,6 +16,8 @@ export interface TiktokenTokenizerJSON {
   format: typeof TOKENIZER_FORMAT;
   type: 'tiktoken';
   encoding: TiktokenEncodingName;
+  /** Whether special tokens in text encode as special ids. Absent means `'all'`. */
+  allowedSpecial?: 'all' | 'none';
 }
 
 /** Saved form of a {@link BpeTokenizer}. */
@@ -47,6 +49,8 @@ export interface Tokenizer {
   decode(ids: ArrayLike<number>): string;
   /** The tokenizer as plain JSON, restorable with `loadTokenizer`. */
   toJSON(): TokenizerJSON;
+  /** Frees memory held outside the JS heap (tiktoken's WASM); absent when there is none. */
+  dispose?(): void;
 }
 
 /** Throws a RangeError naming the first id outside `[0, vocabSize)`. */

@@ -17,6 +17,7 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     requests++;
     if (req.url === '/corpus.txt') res.end(body);
+    else if (req.url === '/slow') setTimeout(() => res.end(body), 2000);
     else res.writeHead(404).end('not found');
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -83,6 +84,12 @@ describe('resolveDataset', () => {
     await expect(error).rejects.toThrow(`its sha256 is ${sha(body)}) and pass the file's path instead of "tiny", or put it in a directory named by SCRATCHGPT_DATA_DIR`);
     await expect(resolveDataset('tiny', { datasets: info({ url: `${base}/missing` }), cacheDir: tmp(), dataDir: '' })).rejects.toThrow('HTTP 404');
     await expect(resolveDataset('tiny', { datasets: info(), cacheDir: tmp(), dataDir: '', download: false })).rejects.toThrow('downloads are off');
+  });
+
+  it('gives up on a download that does not answer in time', async () => {
+    await expect(resolveDataset('tiny', { datasets: info({ url: `${base}/slow` }), cacheDir: tmp(), dataDir: '', timeoutMs: 100 })).rejects.toThrow(
+      /Could not download dataset "tiny" .*(aborted|timeout)/i,
+    );
   });
 
   it('names an unknown dataset or missing file', async () => {

@@ -3,6 +3,7 @@
  * sha256. Order: an existing file path as given; `<dataDir>/<file>`; `<cacheDir>/datasets/<file>`;
  * a download into that cache. Non-goals: archives, sharding, datasets bigger than memory.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -39,6 +40,8 @@ export interface ResolveDatasetOptions {
   download?: boolean;
   /** Datasets known by name. Default {@link DATASETS}. */
   datasets?: Readonly<Record<string, DatasetInfo>>;
+  /** Give up on a download after this many milliseconds. Default 300,000 (5 minutes). */
+  timeoutMs?: number;
   /** Called with progress messages (e.g. the download). Default: silent. */
   log?: (message: string) => void;
 }
@@ -71,7 +74,7 @@ export async function resolveDataset(nameOrPath: string, options: ResolveDataset
   // 3. The cache: a wrong checksum there is a broken download, so it is fetched again.
   const cached = join(options.cacheDir ?? defaultCacheDir(), 'datasets', info.filename);
   if (existsSync(cached)) {
-    if ((await sha256File(cached)) === info.sha256) return cached;
+    if ((await sha256File(cached)) === info.sha256.toLowerCase()) return cached;
     log(`cached ${info.filename} does not match its sha256; downloading it again`);
     await rm(cached, { force: true });
   }
@@ -84,22 +87,24 @@ export async function resolveDataset(nameOrPath: string, options: ResolveDataset
   log(`downloading ${info.url}`);
   let bytes: Uint8Array;
   try {
-    const response = await fetch(info.url);
+    const response = await fetch(info.url, { signal: AbortSignal.timeout(options.timeoutMs ?? 300_000) });
     if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
     bytes = new Uint8Array(await response.arrayBuffer());
   } catch (cause) {
     throw new Error(`Could not download dataset "${nameOrPath}" from ${info.url} (${describe(cause)}). ${howToPass}`, { cause });
   }
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== info.sha256.toLowerCase()) {
+    throw new Error(`The download of ${info.url} has sha256 ${actual}, but ${info.filename} should have ${info.sha256}. The download was corrupted or the file changed upstream. ${howToPass}`);
+  }
   await writeFileAtomic(cached, bytes);
-  await verify(cached, info, `The download was corrupted or the file changed upstream. ${howToPass}`, true);
   log(`saved ${cached}`);
   return cached;
 }
 
-async function verify(path: string, info: DatasetInfo, advice: string, removeOnMismatch = false): Promise<void> {
+async function verify(path: string, info: DatasetInfo, advice: string): Promise<void> {
   const actual = await sha256File(path);
-  if (actual === info.sha256) return;
-  if (removeOnMismatch) await rm(path, { force: true });
+  if (actual === info.sha256.toLowerCase()) return;
   throw new Error(`${path} has sha256 ${actual}, but ${info.filename} should have ${info.sha256}. ${advice}`);
 }
 

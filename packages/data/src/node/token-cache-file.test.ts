@@ -24,6 +24,19 @@ describe('loadTokens', () => {
     expect(Array.from(second.ids)).toEqual(Array.from(first.ids));
   });
 
+  it('keeps separate caches for files of the same name in different directories', async () => {
+    const cacheDir = tmp();
+    const tok = CharTokenizer.fromText('abc');
+    const [a, b] = [tmp(), tmp()].map((dir) => join(dir, 'input.txt'));
+    writeFileSync(a!, 'abc');
+    writeFileSync(b!, 'cba');
+    await loadTokens(a!, tok, { cacheDir });
+    await loadTokens(b!, tok, { cacheDir });
+    const again = await Promise.all([loadTokens(a!, tok, { cacheDir }), loadTokens(b!, tok, { cacheDir })]);
+    expect(again.map((r) => r.fromCache)).toEqual([true, true]);
+    expect(again.map((r) => Array.from(r.ids))).toEqual([[0, 1, 2], [2, 1, 0]]);
+  });
+
   it('re-encodes when the tokenizer or the text changed, or the cache is damaged', async () => {
     const dir = tmp();
     const textPath = join(dir, 'corpus.txt');

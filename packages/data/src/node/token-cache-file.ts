@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { TokenCacheError, readTokenCache, textFingerprint, tokenizerFingerprint, writeTokenCache, type TokenizerLike } from '../token-cache';
 import { defaultCacheDir, writeFileAtomic } from './files';
 
 /** Options for {@link loadTokens}. */
 export interface LoadTokensOptions {
-  /** Cache file. Default: `<cacheDir>/tokens/<text file name>.<tokenizer fingerprint>.bin`. */
+  /** Cache file. Default: `<cacheDir>/tokens/<text file name>.<hash of its full path>.<tokenizer fingerprint>.bin`. */
   cachePath?: string;
   /** Cache directory. Default: `SCRATCHGPT_CACHE_DIR`, else the user cache directory. */
   cacheDir?: string;
@@ -30,7 +30,11 @@ export async function loadTokens(textPath: string, tokenizer: TokenizerLike, opt
   const expect = { tokenizer: tokenizerFingerprint(tokenizer), source: textFingerprint(raw) };
   const cachePath =
     options.cachePath ??
-    join(options.cacheDir ?? defaultCacheDir(), 'tokens', `${basename(textPath)}.${expect.tokenizer.slice(0, 16)}.bin`);
+    join(
+      options.cacheDir ?? defaultCacheDir(),
+      'tokens',
+      `${basename(textPath)}.${textFingerprint(resolve(textPath)).slice(0, 8)}.${expect.tokenizer.slice(0, 16)}.bin`,
+    );
 
   try {
     const cache = readTokenCache(await readFile(cachePath), expect);
