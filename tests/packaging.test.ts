@@ -37,6 +37,33 @@ const usage: Record<string, string> = {
     const fp = 'ab'.repeat(32);
     check(readTokenCache(writeTokenCache([1, 2, 3], { vocabSize: 7, tokenizer: fp, source: fp })).count === 3, 'cache');
     check(DATASETS.shakespeare.filename === 'tinyshakespeare.txt', 'datasets');`,
+  '@scratchgpt/nn': `
+    import * as tf from '@tensorflow/tfjs-core';
+    import '@tensorflow/tfjs-backend-wasm';
+    import { Embedding, Linear, gelu } from '@scratchgpt/nn';
+    check(await tf.setBackend('wasm'), 'wasm backend');
+    const emb = new Embedding(5, 3);
+    const lin = new Linear(3, 2);
+    // Gradients (tfjs-core alone has none) and the embedding gradient on wasm, under plain Node ESM.
+    const { grads } = tf.variableGrads(() => tf.sum(gelu(lin.forward(emb.forward(tf.tensor2d([[1, 1, 4]], [1, 3], 'int32'))))));
+    check(grads[emb.weight.name].shape.join() === '5,3' && grads[lin.weight.name].shape.join() === '3,2', 'grads');`,
+  '@scratchgpt/attention': `
+    import * as tf from '@tensorflow/tfjs-core';
+    import '@tensorflow/tfjs-backend-cpu';
+    import { KVCache, createAttention } from '@scratchgpt/attention';
+    await tf.setBackend('cpu');
+    const attn = createAttention('fused', { nEmbd: 8, nHead: 2, blockSize: 4 });
+    const y = attn.forward(tf.ones([1, 4, 8]), { cache: new KVCache() });
+    check(y.shape.join() === '1,4,8', 'attention');`,
+  '@scratchgpt/model': `
+    import * as tf from '@tensorflow/tfjs-core';
+    import '@tensorflow/tfjs-backend-cpu';
+    import { GPT, presets } from '@scratchgpt/model';
+    await tf.setBackend('cpu');
+    const model = new GPT({ ...presets.shakespeareCharCpu, nLayer: 1 });
+    const ids = await model.generate([0], { maxNewTokens: 5, temperature: 0 });
+    const again = GPT.fromSafetensors(model.toSafetensors(), { ...presets.shakespeareCharCpu, nLayer: 1 });
+    check(JSON.stringify(await again.generate([0], { maxNewTokens: 5, temperature: 0 })) === JSON.stringify(ids), 'generate');`,
 };
 
 describe('pack and install', () => {
@@ -55,7 +82,9 @@ describe('pack and install', () => {
     const project = join(work, 'app');
     execFileSync('mkdir', ['-p', project]);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], { cwd: project, stdio: 'pipe' });
+    // The backends are the user's choice (tfjs-core comes as a peer dependency).
+    const backends = ['@tensorflow/tfjs-backend-cpu@4.22.0', '@tensorflow/tfjs-backend-wasm@4.22.0'];
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs, ...backends], { cwd: project, stdio: 'pipe' });
 
     for (const { manifest } of packages) {
       const script = `const check = (ok, what) => { if (!ok) throw new Error('failed: ' + what); };\n${usage[manifest.name]}\nconsole.log('ok');`;

@@ -1,0 +1,52 @@
+/**
+ * `MultiHeadAttention` as nanoGPT's `CausalSelfAttention`: one QKV projection, heads split by
+ * reshape/transpose, batched matmuls over all heads at once, one mask, heads merged, output
+ * projection.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Dropout, Linear, Module, SeededRandom } from '@scratchgpt/nn';
+import { causalMask } from './kv-cache';
+import type { Attention, AttentionConfig, AttentionForwardOptions } from './types';
+
+export class MultiHeadAttention extends Module implements Attention {
+  readonly kind = 'fused';
+  readonly c_attn: Linear;
+  readonly c_proj: Linear;
+  readonly attnDropout: Dropout;
+  readonly residDropout: Dropout;
+  readonly nHead: number;
+  readonly nEmbd: number;
+
+  constructor(config: AttentionConfig) {
+    super();
+    const rng = config.rng ?? new SeededRandom(0);
+    const bias = config.bias ?? true;
+    this.nHead = config.nHead;
+    this.nEmbd = config.nEmbd;
+    this.c_attn = this.addModule('c_attn', new Linear(config.nEmbd, 3 * config.nEmbd, { bias: config.qkvBias ?? bias, rng }));
+    this.c_proj = this.addModule('c_proj', new Linear(config.nEmbd, config.nEmbd, { bias, rng, std: config.projStd }));
+    this.attnDropout = this.addModule('attn_dropout', new Dropout(config.dropout ?? 0, { rng }));
+    this.residDropout = this.addModule('resid_dropout', new Dropout(config.dropout ?? 0, { rng }));
+  }
+
+  forward(x: tf.Tensor, options: AttentionForwardOptions = {}): tf.Tensor {
+    const training = options.training ?? this.training;
+    const { cache } = options;
+    return tf.tidy(() => {
+      const [B, T, C] = x.shape as [number, number, number];
+      const hs = C / this.nHead;
+      // 1. One projection to queries, keys and values; split heads: (B, T, C) → (B, nh, T, hs).
+      const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, this.nHead, hs]), [0, 2, 1, 3]);
+      const [q, k0, v0] = tf.split(this.c_attn.forward(x), 3, -1).map(heads) as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const { k, v } = cache ? cache.append(0, k0, v0) : { k: k0, v: v0 }; // (B, nh, Tk, hs)
+      // 2. Scaled scores of every head at once, causal mask, softmax, dropout.
+      const tk = k.shape[2]!;
+      const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hs)); // (B, nh, T, Tk)
+      const weights = this.attnDropout.forward(tf.softmax(tf.add(scores, causalMask(T, tk))), training);
+      // 3. Weighted sum, heads merged back: (B, nh, T, hs) → (B, T, C), output projection.
+      const y = tf.reshape(tf.transpose(tf.matMul(weights, v), [0, 2, 1, 3]), [B, T, C]);
+      cache?.advance(T);
+      return this.residDropout.forward(this.c_proj.forward(y), training);
+    });
+  }
+}

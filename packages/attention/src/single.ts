@@ -1,0 +1,63 @@
+/**
+ * One causal self-attention head: the lecture's `Head`, Raschka's `CausalAttention`.
+ * As an attention kind (`single`) it is one head of size C with no output projection.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Dropout, Linear, Module, SeededRandom } from '@scratchgpt/nn';
+import { causalMask, type KVCache } from './kv-cache';
+import type { Attention, AttentionConfig, AttentionForwardOptions } from './types';
+
+/** Key, query and value projections C → headSize, scaled scores, causal mask, softmax, dropout, weighted sum. */
+export class Head extends Module {
+  readonly key: Linear;
+  readonly query: Linear;
+  readonly value: Linear;
+  readonly attnDropout: Dropout;
+
+  constructor(nEmbd: number, readonly headSize: number, config: Pick<AttentionConfig, 'bias' | 'qkvBias' | 'dropout' | 'rng'>) {
+    super();
+    const rng = config.rng ?? new SeededRandom(0);
+    const bias = config.qkvBias ?? config.bias ?? true;
+    this.key = this.addModule('key', new Linear(nEmbd, headSize, { bias, rng }));
+    this.query = this.addModule('query', new Linear(nEmbd, headSize, { bias, rng }));
+    this.value = this.addModule('value', new Linear(nEmbd, headSize, { bias, rng }));
+    this.attnDropout = this.addModule('attn_dropout', new Dropout(config.dropout ?? 0, { rng }));
+  }
+
+  /** `x`: `(B, T, C)` → `(B, T, headSize)`; with a cache, keys and values of `slot` are prepended. */
+  forward(x: tf.Tensor, training = this.training, cache?: KVCache, slot = 0): tf.Tensor {
+    return tf.tidy(() => {
+      const q = this.query.forward(x); // (B, T, hs)
+      let k = this.key.forward(x); // (B, T, hs)
+      let v = this.value.forward(x); // (B, T, hs)
+      if (cache) ({ k, v } = cache.append(slot, k, v)); // (B, Tk, hs)
+      const [tq, tk] = [q.shape[1]!, k.shape[1]!];
+      const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(this.headSize)); // (B, T, Tk)
+      const weights = this.attnDropout.forward(tf.softmax(tf.add(scores, causalMask(tq, tk))), training);
+      return tf.matMul(weights, v); // (B, T, hs)
+    });
+  }
+}
+
+/** The `single` kind: one head of size C, then output dropout. */
+export class SingleHeadAttention extends Module implements Attention {
+  readonly kind = 'single';
+  readonly head: Head;
+  readonly residDropout: Dropout;
+
+  constructor(config: AttentionConfig) {
+    super();
+    const rng = config.rng ?? new SeededRandom(0);
+    this.head = this.addModule('head', new Head(config.nEmbd, config.nEmbd, { ...config, rng }));
+    this.residDropout = this.addModule('resid_dropout', new Dropout(config.dropout ?? 0, { rng }));
+  }
+
+  forward(x: tf.Tensor, options: AttentionForwardOptions = {}): tf.Tensor {
+    const training = options.training ?? this.training;
+    return tf.tidy(() => {
+      const y = this.residDropout.forward(this.head.forward(x, training, options.cache), training);
+      options.cache?.advance(x.shape[1]!);
+      return y;
+    });
+  }
+}

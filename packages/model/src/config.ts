@@ -1,0 +1,58 @@
+/** The GPT's shape, validated at construction, with named presets. */
+
+/** Everything that fixes a GPT's shape. */
+export interface GPTConfig {
+  /** Number of token ids. */
+  vocabSize: number;
+  /** Longest context, in tokens (positions learned). */
+  blockSize: number;
+  nLayer: number;
+  nHead: number;
+  /** Model width C; must divide by nHead. */
+  nEmbd: number;
+  /** Dropout probability in [0, 1). */
+  dropout: number;
+  /** Biases in Linear layers and LayerNorms (nanoGPT's `bias`). */
+  bias: boolean;
+  /** Attention kind: `single`, `wrapper`, `fused`, or one registered with `registerAttention`. Default `fused`. */
+  attention?: string;
+  /** lm_head shares the token embedding's weights (GPT-2, nanoGPT). Default `true`. */
+  tieWeights?: boolean;
+  /** Biases on the query/key/value projections. Default: `bias` (the lecture's heads have none). */
+  qkvBias?: boolean;
+}
+
+/** A config with every default filled in. */
+export type ResolvedGPTConfig = Required<GPTConfig>;
+
+/** Checks a config and fills in defaults; the error names the field, its value and the rule. */
+export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
+  const c: ResolvedGPTConfig = { attention: 'fused', tieWeights: true, qkvBias: config.bias, ...config };
+  const fail = (message: string): never => {
+    throw new Error(`GPTConfig: ${message}`);
+  };
+  for (const key of ['vocabSize', 'blockSize', 'nLayer', 'nHead', 'nEmbd'] as const) {
+    if (!Number.isInteger(c[key]) || c[key] < 1) fail(`${key} must be a positive integer, got ${c[key]}.`);
+  }
+  if (c.nEmbd % c.nHead !== 0) {
+    fail(`nEmbd (${c.nEmbd}) must be divisible by nHead (${c.nHead}); try nEmbd = ${Math.max(1, Math.round(c.nEmbd / c.nHead)) * c.nHead}.`);
+  }
+  if (!(c.dropout >= 0 && c.dropout < 1)) fail(`dropout must be in [0, 1), got ${c.dropout}.`);
+  for (const key of ['bias', 'tieWeights', 'qkvBias'] as const) {
+    if (typeof c[key] !== 'boolean') fail(`${key} must be true or false, got ${JSON.stringify(c[key])}.`);
+  }
+  if (typeof c.attention !== 'string' || c.attention.length === 0) fail('attention must name an attention kind.');
+  return c;
+}
+
+/** Named configs. Char-level presets assume Tiny Shakespeare's 65 characters: set `vocabSize` for other data. */
+export const presets = {
+  /** nanoGPT `config/train_shakespeare_char.py`: 6 layers, 6 heads, 384 wide, block 256, dropout 0.2. */
+  shakespeareChar: { vocabSize: 65, blockSize: 256, nLayer: 6, nHead: 6, nEmbd: 384, dropout: 0.2, bias: false, attention: 'fused', tieWeights: true },
+  /** nanoGPT's README "on a CPU" run: 4 layers, 4 heads, 128 wide, block 64, no dropout. */
+  shakespeareCharCpu: { vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, bias: false, attention: 'fused', tieWeights: true },
+  /** The "Let's build GPT" lecture's final model (ng-video-lecture `gpt.py`): 10,788,929 parameters. */
+  ngVideoLecture: { vocabSize: 65, blockSize: 256, nLayer: 6, nHead: 6, nEmbd: 384, dropout: 0.2, bias: true, qkvBias: false, attention: 'wrapper', tieWeights: false },
+  /** GPT-2 small (124M): the shape of OpenAI's weights. */
+  gpt2: { vocabSize: 50257, blockSize: 1024, nLayer: 12, nHead: 12, nEmbd: 768, dropout: 0, bias: true, attention: 'fused', tieWeights: true },
+} as const satisfies Record<string, GPTConfig>;

@@ -1,0 +1,155 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { presets, type GPTConfig } from './config';
+import { GPT } from './gpt';
+
+beforeAll(async () => {
+  expect(await tf.setBackend('cpu')).toBe(true);
+});
+
+const tiny: GPTConfig = { vocabSize: 11, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 16, dropout: 0, bias: true };
+const ids = (rows: number[][]) => tf.tensor2d(rows, [rows.length, rows[0]!.length], 'int32');
+
+describe('GPTConfig', () => {
+  it('says which values break a rule', () => {
+    expect(() => new GPT({ ...tiny, nEmbd: 15, nHead: 2 })).toThrow('GPTConfig: nEmbd (15) must be divisible by nHead (2); try nEmbd = 16.');
+    expect(() => new GPT({ ...tiny, vocabSize: 0 })).toThrow('vocabSize must be a positive integer, got 0');
+    expect(() => new GPT({ ...tiny, dropout: 1 })).toThrow('dropout must be in [0, 1), got 1');
+    expect(() => new GPT({ ...tiny, attention: 'flash' })).toThrow('Unknown attention kind "flash"');
+  });
+
+  it("counts the lecture's 10,788,929 parameters and nanoGPT's 10.65M for shakespeare-char", () => {
+    const lecture = new GPT(presets.ngVideoLecture);
+    expect(lecture.numParams()).toBe(10788929);
+    lecture.dispose();
+    const nano = new GPT(presets.shakespeareChar);
+    expect(nano.numParams() - 256 * 384).toBe(10646784); // nanoGPT prints non-embedding params: "10.65M"
+    nano.dispose();
+    const cpu = new GPT(presets.shakespeareCharCpu);
+    expect(cpu.numParams()).toBe(4 * (3 * 128 * 128 + 128 * 128 + 8 * 128 * 128 + 2 * 128) + 65 * 128 + 64 * 128 + 128);
+    cpu.dispose();
+  });
+});
+
+describe('GPT', () => {
+  it('gives logits (B, T, V) for T < blockSize, and loss ≈ ln V at init', () => {
+    const model = new GPT({ ...tiny, vocabSize: 65 });
+    expect(model.forward(ids([[1, 2, 3]])).shape).toEqual([1, 3, 65]);
+    const loss = model.loss(ids([[1, 2, 3, 4], [5, 6, 7, 8]]), ids([[2, 3, 4, 5], [6, 7, 8, 9]])).dataSync()[0]!;
+    expect(Math.abs(loss - Math.log(65))).toBeLessThan(0.05);
+  });
+
+  it('refuses more positions than blockSize, saying how to crop', () => {
+    const model = new GPT(tiny);
+    expect(() => model.forward(ids([[1, 2, 3, 4, 5, 6, 7, 8, 9]]))).toThrow('9 positions exceed blockSize 8; crop the context to the last 8 tokens');
+  });
+
+  it('is the same model for the same seed, another for another seed', () => {
+    const [a, b, c] = [new GPT(tiny, { seed: 1 }), new GPT(tiny, { seed: 1 }), new GPT(tiny, { seed: 2 })];
+    const x = ids([[1, 2, 3]]);
+    expect(a.forward(x).arraySync()).toEqual(b.forward(x).arraySync());
+    expect(a.forward(x).arraySync()).not.toEqual(c.forward(x).arraySync());
+  });
+
+  it('uses the scaled GPT-2 init on residual projections', () => {
+    const model = new GPT({ ...tiny, nLayer: 8, nEmbd: 64, nHead: 4 });
+    const std = (name: string) => tf.tidy(() => tf.sqrt(tf.moments(model.namedParameters().find(([n]) => n === name)![1]).variance).dataSync()[0]!);
+    expect(std('transformer.h.0.mlp.c_fc.weight')).toBeCloseTo(0.02, 3);
+    expect(std('transformer.h.0.mlp.c_proj.weight')).toBeCloseTo(0.02 / Math.sqrt(16), 3);
+    expect(std('transformer.h.0.attn.c_proj.weight')).toBeCloseTo(0.02 / Math.sqrt(16), 3);
+  });
+
+  it('matches finite differences of the loss (float32, eps 1e-2)', () => {
+    const model = new GPT({ ...tiny, nLayer: 1 }, { seed: 3 });
+    const [x, y] = [ids([[1, 2, 3, 4, 5]]), ids([[2, 3, 4, 5, 6]])];
+    const params = Object.fromEntries(model.namedParameters());
+    const { grads } = tf.variableGrads(() => model.loss(x, y));
+    const eps = 1e-2;
+    let checked = 0;
+    for (const name of ['transformer.wte.weight', 'transformer.wpe.weight', 'transformer.h.0.attn.c_attn.weight', 'transformer.h.0.mlp.c_fc.bias', 'transformer.h.0.ln_1.weight']) {
+      const p = params[name]!;
+      const analytic = grads[p.name]!.dataSync();
+      const values = p.dataSync().slice();
+      // The entries with the largest gradients, where the check means something.
+      const top = Array.from(analytic.keys()).sort((i, j) => Math.abs(analytic[j]!) - Math.abs(analytic[i]!)).slice(0, 3);
+      for (const i of top) {
+        const at = (delta: number) => {
+          const v = values.slice();
+          v[i]! += delta;
+          p.assign(tf.tensor(v, p.shape));
+          return model.loss(x, y).dataSync()[0]!;
+        };
+        const numeric = (at(eps) - at(-eps)) / (2 * eps);
+        p.assign(tf.tensor(values, p.shape));
+        expect(Math.abs(numeric - analytic[i]!)).toBeLessThan(2e-3 + 0.05 * Math.abs(analytic[i]!));
+        checked++;
+      }
+    }
+    expect(checked).toBe(15);
+  });
+
+  it('overfits a short text to loss < 0.1', () => {
+    const text = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 3, 5, 7, 9, 1, 0];
+    const model = new GPT({ ...tiny, nLayer: 1, nEmbd: 32 }, { seed: 4 });
+    const x = ids([text.slice(0, 8), text.slice(8, 16)]);
+    const y = ids([text.slice(1, 9), text.slice(9, 17)]);
+    const optimizer = tf.train.adam(1e-2);
+    let loss = Infinity;
+    for (let step = 0; step < 150 && loss >= 0.1; step++) {
+      const l = optimizer.minimize(() => model.loss(x, y), true)!;
+      loss = l.dataSync()[0]!;
+      l.dispose();
+    }
+    expect(loss).toBeLessThan(0.1);
+  });
+
+  it('leaks no tensors: the same count after 1 and after 50 training steps', () => {
+    const model = new GPT({ ...tiny, dropout: 0.1 });
+    const [x, y] = [ids([[1, 2, 3, 4]]), ids([[2, 3, 4, 5]])];
+    const optimizer = tf.train.adam(1e-3);
+    const step = () => tf.dispose(optimizer.minimize(() => model.loss(x, y, { training: true }), true) ?? []);
+    step();
+    const after1 = tf.memory().numTensors;
+    for (let i = 0; i < 49; i++) step();
+    expect(tf.memory().numTensors).toBe(after1);
+  });
+});
+
+describe('GPT.generate', () => {
+  it.each(['single', 'wrapper', 'fused'])('%s: greedy with the KV cache equals greedy without, past blockSize too', async (attention) => {
+    const model = new GPT({ ...tiny, attention }, { seed: 5 });
+    const withCache = await model.generate([1, 2], { maxNewTokens: 12, temperature: 0 });
+    const without = await model.generate([1, 2], { maxNewTokens: 12, temperature: 0, useCache: false });
+    expect(withCache).toHaveLength(14);
+    expect(withCache).toEqual(without);
+  });
+
+  it('samples reproducibly for a seed; top-k 1 is greedy; tokens stream to onToken', async () => {
+    const model = new GPT(tiny, { seed: 6 });
+    const a = await model.generate([1], { maxNewTokens: 10, seed: 7 });
+    expect(await model.generate([1], { maxNewTokens: 10, seed: 7 })).toEqual(a);
+    expect(await model.generate([1], { maxNewTokens: 10, seed: 8 })).not.toEqual(a);
+    const streamed: number[] = [];
+    const greedy = await model.generate([1], { maxNewTokens: 10, temperature: 0, onToken: (t) => streamed.push(t) });
+    expect(await model.generate([1], { maxNewTokens: 10, topK: 1, seed: 9 })).toEqual(greedy);
+    expect(streamed).toEqual(greedy.slice(1));
+  });
+
+  it('stops when aborted and frees its caches', async () => {
+    const model = new GPT(tiny);
+    const controller = new AbortController();
+    const before = tf.memory().numTensors;
+    const out = await model.generate([1], { maxNewTokens: 50, onToken: (t) => t >= 0 && controller.abort(), signal: controller.signal });
+    expect(out).toHaveLength(2);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('explains bad arguments', async () => {
+    const model = new GPT(tiny);
+    await expect(model.generate([], { maxNewTokens: 1 })).rejects.toThrow('the prompt needs at least one token');
+    await expect(model.generate([11], { maxNewTokens: 1 })).rejects.toThrow('prompt token 11 is outside the vocabulary [0, 11)');
+    await expect(model.generate([1], { maxNewTokens: 1, topP: 0 })).rejects.toThrow('topP must be in (0, 1]');
+    await expect(model.generate([1], { maxNewTokens: 1, temperature: -1 })).rejects.toThrow('temperature must be a finite number ≥ 0');
+  });
+});

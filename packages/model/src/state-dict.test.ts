@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { GPTConfig } from './config';
+import { GPT } from './gpt';
+import { parseSafetensors, serializeSafetensors } from './safetensors';
+
+beforeAll(async () => {
+  expect(await tf.setBackend('cpu')).toBe(true);
+});
+
+const tiny: GPTConfig = { vocabSize: 11, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 16, dropout: 0, bias: true };
+const x = () => tf.tensor2d([[1, 2, 3, 4, 5]], [1, 5], 'int32');
+const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
+
+describe('safetensors weights in nanoGPT layout', () => {
+  it("writes nanoGPT's names and PyTorch shapes", () => {
+    const file = parseSafetensors(new GPT(tiny).toSafetensors());
+    const shapes = Object.fromEntries([...file.tensors].map(([n, t]) => [n, t.shape]));
+    expect(shapes).toMatchObject({
+      'transformer.wte.weight': [11, 16],
+      'transformer.wpe.weight': [8, 16],
+      'transformer.h.0.ln_1.weight': [16],
+      'transformer.h.0.attn.c_attn.weight': [48, 16],
+      'transformer.h.0.attn.c_attn.bias': [48],
+      'transformer.h.0.attn.c_proj.weight': [16, 16],
+      'transformer.h.1.mlp.c_fc.weight': [64, 16],
+      'transformer.h.1.mlp.c_proj.weight': [16, 64],
+      'transformer.ln_f.bias': [16],
+      'lm_head.weight': [11, 16],
+    });
+    expect(file.tensors.size).toBe(4 + 2 * 12 + 1); // wte, wpe, ln_f ×2, lm_head; 12 per block
+    expect(file.metadata.format).toBe('pt');
+  });
+
+  it.each(['fused', 'wrapper', 'single'])('%s: round-trips to the same logits', (attention) => {
+    const a = new GPT({ ...tiny, attention }, { seed: 1 });
+    const b = GPT.fromSafetensors(a.toSafetensors(), { ...tiny, attention }, { seed: 2 });
+    expect(maxDiff(a.forward(x()), b.forward(x()))).toBe(0);
+  });
+
+  it('moves weights between attention kinds: wrapper → fused gives the same logits', () => {
+    const wrapper = new GPT({ ...tiny, attention: 'wrapper' }, { seed: 3 });
+    const fused = GPT.fromSafetensors(wrapper.toSafetensors(), { ...tiny, attention: 'fused' });
+    expect(maxDiff(wrapper.forward(x()), fused.forward(x()))).toBeLessThan(1e-5);
+    const single = GPT.fromSafetensors(new GPT({ ...tiny, attention: 'single' }).toSafetensors(), { ...tiny, attention: 'fused' });
+    expect(single.numParams()).toBe(new GPT(tiny).numParams());
+  });
+
+  it('refuses a fused model with a real output projection in a single-head model', () => {
+    expect(() => GPT.fromSafetensors(new GPT(tiny).toSafetensors(), { ...tiny, nHead: 1, attention: 'single' })).toThrow(
+      "layer 0's c_proj is not the identity, so a single head cannot hold it; load these weights with attention \"fused\"",
+    );
+  });
+
+  it("reads GPT-2's layout: Conv1D weights [in, out], no transformer. prefix, no lm_head, attn.bias buffers", () => {
+    const model = new GPT(tiny, { seed: 4 });
+    const conv1d: Array<[string, { shape: number[]; data: Float32Array }]> = [];
+    for (const [name, t] of parseSafetensors(model.toSafetensors()).tensors) {
+      if (name === 'lm_head.weight') continue;
+      const short = name.replace(/^transformer\./, '');
+      const isConv = /\.(c_attn|c_proj|c_fc)\.weight$/.test(name);
+      const data = isConv ? tf.tidy(() => tf.transpose(tf.tensor(t.data, t.shape)).dataSync() as Float32Array) : t.data;
+      conv1d.push([short, { shape: isConv ? [...t.shape].reverse() : t.shape, data }]);
+      if (short.endsWith('attn.c_attn.weight')) conv1d.push([short.replace('c_attn.weight', 'bias'), { shape: [1, 1, 8, 8], data: new Float32Array(64) }]);
+    }
+    const loaded = GPT.fromSafetensors(serializeSafetensors(conv1d), tiny);
+    expect(maxDiff(model.forward(x()), loaded.forward(x()))).toBe(0);
+  });
+
+  it('names the tensor and both shapes when the file does not fit the config', () => {
+    const bytes = new GPT(tiny).toSafetensors();
+    expect(() => GPT.fromSafetensors(bytes, { ...tiny, vocabSize: 12 })).toThrow(
+      'tensor "transformer.wte.weight" has shape [11,16], but this config needs [12,16]',
+    );
+    expect(() => GPT.fromSafetensors(bytes, { ...tiny, nLayer: 3 })).toThrow('the weights have no tensor "transformer.h.2.ln_1.weight"');
+    expect(() => GPT.fromSafetensors(bytes, { ...tiny, bias: false })).toThrow(
+      'the weights have a tensor "transformer.h.0.ln_1.bias" that this config does not use; check the config (bias, tieWeights, nLayer)',
+    );
+  });
+
+  it('leaks no tensors saving and loading', () => {
+    const model = new GPT(tiny);
+    const before = tf.memory().numTensors;
+    const bytes = model.toSafetensors();
+    const loaded = GPT.fromSafetensors(bytes, tiny);
+    const params = loaded.parameters().length;
+    loaded.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(params).toBe(model.parameters().length);
+  });
+});

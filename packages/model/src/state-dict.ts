@@ -1,0 +1,169 @@
+/**
+ * Weights in nanoGPT's state-dict names and PyTorch layouts, so a model moves between scratchgpt,
+ * nanoGPT and GPT-2 checkpoints:
+ * - Linear weights are stored `[out, in]` as `nn.Linear` does (ours are `[in, out]`); GPT-2's
+ *   Conv1D files store `[in, out]`, recognised on load by `c_attn.weight` being `[C, 3C]`.
+ * - Attention is written as nanoGPT's `c_attn` (`[3C, C]`: queries, keys, values, head by head)
+ *   and `c_proj`; `wrapper` heads are concatenated into it, and `single` is written as one head
+ *   with an identity `c_proj` (and read back only from such a file).
+ * - A tied head is written as `lm_head.weight` too (nanoGPT loads it); names may lack the
+ *   `transformer.` prefix (Hugging Face GPT-2), and GPT-2's `attn.bias` mask buffers are ignored.
+ * Non-goals: optimizer state, attention kinds other than single, wrapper and fused.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { MultiHeadAttention, MultiHeadAttentionWrapper, SingleHeadAttention, type Attention } from '@scratchgpt/attention';
+import { Linear } from '@scratchgpt/nn';
+import type { GPT } from './gpt';
+
+/** A tensor's shape and float32 values. */
+export interface TensorData {
+  shape: number[];
+  data: Float32Array;
+}
+
+const ATTN_PARTS = ['c_attn.weight', 'c_attn.bias', 'c_proj.weight', 'c_proj.bias'] as const;
+type AttnPart = (typeof ATTN_PARTS)[number];
+
+/** One tensor of the state dict: nanoGPT name, our tensor ([in, out] for Linear), and whether it is a Linear weight. */
+interface Entry {
+  name: string;
+  tensor: tf.Tensor;
+  linear: boolean;
+}
+
+/** The state dict's tensors in nanoGPT's order. Call inside `tf.tidy`: attention parts may be new tensors. */
+function entries(model: GPT): Entry[] {
+  const linears = new Set(model.namedModules().filter(([, m]) => m instanceof Linear).map(([n]) => `${n}.weight`));
+  const out: Entry[] = [];
+  const attnPrefix = /^transformer\.h\.(\d+)\.attn\./;
+  for (const [name, p] of model.namedParameters()) {
+    const m = attnPrefix.exec(name);
+    if (m === null) out.push({ name, tensor: p, linear: linears.has(name) });
+    else if (!out.some((e) => e.name.startsWith(m[0]))) {
+      for (const [part, tensor] of attentionToNano(model.transformer.h[Number(m[1])]!.attn)) {
+        out.push({ name: m[0] + part, tensor, linear: part.endsWith('weight') });
+      }
+    }
+  }
+  if (model.lm_head === null) out.push({ name: 'lm_head.weight', tensor: model.transformer.wte.weight, linear: false });
+  return out;
+}
+
+/** The model's weights as nanoGPT's state dict (PyTorch layouts), in nanoGPT's order. */
+export function toStateDict(model: GPT): Map<string, TensorData> {
+  const out = new Map<string, TensorData>();
+  tf.tidy(() => {
+    for (const { name, tensor, linear } of entries(model)) {
+      const pt = linear ? tf.transpose(tensor) : tensor; // [out, in]
+      out.set(name, { shape: pt.shape, data: pt.dataSync() as Float32Array });
+    }
+  });
+  return out;
+}
+
+/** Loads nanoGPT (or GPT-2) weights; the error names the tensor and both shapes when one does not fit. */
+export function loadStateDict(model: GPT, tensors: Map<string, TensorData>): void {
+  const C = model.config.nEmbd;
+  const find = (name: string): TensorData | undefined => tensors.get(name) ?? tensors.get(name.replace(/^transformer\./, ''));
+  const cAttn = find('transformer.h.0.attn.c_attn.weight');
+  const conv1d = cAttn !== undefined && cAttn.shape[0] === C && cAttn.shape[1] === 3 * C; // GPT-2's Conv1D: [in, out]
+  tf.tidy(() => {
+    // 1. Every expected tensor, checked and turned into our layout ([in, out] for Linear weights).
+    const values = new Map<string, tf.Tensor>();
+    const all = entries(model);
+    const known = new Set(all.flatMap(({ name }) => [name, name.replace(/^transformer\./, '')]));
+    const unused = [...tensors.keys()].find((name) => !known.has(name) && !/\.attn\.(masked_)?bias$/.test(name));
+    if (unused !== undefined) {
+      throw new Error(`loadStateDict: the weights have a tensor "${unused}" that this config does not use; check the config (bias, tieWeights, nLayer).`);
+    }
+    for (const { name, tensor, linear } of all) {
+      const want = linear && !conv1d ? [...tensor.shape].reverse() : tensor.shape;
+      const t = find(name);
+      if (t === undefined && name === 'lm_head.weight' && model.lm_head === null) continue; // tied: GPT-2 files omit it
+      if (t === undefined) throw new Error(`loadStateDict: the weights have no tensor "${name}" (shape [${want}]), which this config needs.`);
+      if (t.shape.join() !== want.join()) {
+        throw new Error(`loadStateDict: tensor "${name}" has shape [${t.shape}], but this config needs [${want}]; check the config (vocabSize, nEmbd, nLayer, bias, tieWeights).`);
+      }
+      const value = tf.tensor(t.data, t.shape);
+      values.set(name, linear && !conv1d ? tf.transpose(value) : value);
+    }
+    // 2. Assign: plain parameters by name, attention through its kind.
+    const attnPrefix = /^transformer\.h\.\d+\.attn\./;
+    for (const [name, p] of model.namedParameters()) if (!attnPrefix.test(name)) p.assign(values.get(name)!);
+    model.transformer.h.forEach((block, i) => {
+      const parts = new Map(ATTN_PARTS.map((part) => [part, values.get(`transformer.h.${i}.attn.${part}`)]));
+      attentionFromNano(block.attn, parts, i);
+    });
+  });
+}
+
+/** An attention module's weights as nanoGPT's c_attn / c_proj, in our [in, out] layout. */
+function attentionToNano(attn: Attention): Map<AttnPart, tf.Tensor> {
+  const out = new Map<AttnPart, tf.Tensor>();
+  const setIf = (part: AttnPart, t: tf.Tensor | null | undefined) => t && out.set(part, t);
+  if (attn instanceof MultiHeadAttention) {
+    setIf('c_attn.weight', attn.c_attn.weight);
+    setIf('c_attn.bias', attn.c_attn.bias);
+    setIf('c_proj.weight', attn.c_proj.weight);
+    setIf('c_proj.bias', attn.c_proj.bias);
+  } else if (attn instanceof MultiHeadAttentionWrapper) {
+    const parts = (key: 'query' | 'key' | 'value', field: 'weight' | 'bias') => attn.heads.map((h) => h[key][field]!);
+    setIf('c_attn.weight', tf.concat([...parts('query', 'weight'), ...parts('key', 'weight'), ...parts('value', 'weight')], 1));
+    if (attn.heads[0]!.query.bias) setIf('c_attn.bias', tf.concat([...parts('query', 'bias'), ...parts('key', 'bias'), ...parts('value', 'bias')], 0));
+    setIf('c_proj.weight', attn.c_proj.weight);
+    setIf('c_proj.bias', attn.c_proj.bias);
+  } else if (attn instanceof SingleHeadAttention) {
+    const { query, key, value } = attn.head;
+    const C = query.inFeatures;
+    setIf('c_attn.weight', tf.concat([query.weight, key.weight, value.weight], 1));
+    if (query.bias) setIf('c_attn.bias', tf.concat([query.bias, key.bias!, value.bias!], 0));
+    setIf('c_proj.weight', tf.eye(C));
+    if (query.bias) setIf('c_proj.bias', tf.zeros([C]));
+  } else {
+    throw new Error(`Attention kind "${attn.kind}" has no nanoGPT layout; save single, wrapper or fused models.`);
+  }
+  return out;
+}
+
+function attentionFromNano(attn: Attention, parts: Map<AttnPart, tf.Tensor | undefined>, layer: number): void {
+  const w = parts.get('c_attn.weight')!;
+  const b = parts.get('c_attn.bias');
+  if (attn instanceof MultiHeadAttention) {
+    attn.c_attn.weight.assign(w);
+    if (b) attn.c_attn.bias!.assign(b);
+    attn.c_proj.weight.assign(parts.get('c_proj.weight')!);
+    attn.c_proj.bias?.assign(parts.get('c_proj.bias')!);
+  } else if (attn instanceof MultiHeadAttentionWrapper) {
+    tf.tidy(() => {
+      const nh = attn.heads.length;
+      const ws = tf.split(w, 3 * nh, 1);
+      const bs = b ? tf.split(b, 3 * nh, 0) : [];
+      attn.heads.forEach((head, h) => {
+        (['query', 'key', 'value'] as const).forEach((key, part) => {
+          head[key].weight.assign(ws[part * nh + h]!);
+          if (b) head[key].bias!.assign(bs[part * nh + h]!);
+        });
+      });
+      attn.c_proj.weight.assign(parts.get('c_proj.weight')!);
+      attn.c_proj.bias?.assign(parts.get('c_proj.bias')!);
+    });
+  } else if (attn instanceof SingleHeadAttention) {
+    tf.tidy(() => {
+      const proj = parts.get('c_proj.weight')!;
+      const projBias = parts.get('c_proj.bias');
+      const offIdentity = tf.max(tf.abs(tf.sub(proj, tf.eye(proj.shape[0]!)))).dataSync()[0]!;
+      const offZero = projBias ? tf.max(tf.abs(projBias)).dataSync()[0]! : 0;
+      if (offIdentity > 1e-6 || offZero > 1e-6) {
+        throw new Error(`loadStateDict: layer ${layer}'s c_proj is not the identity, so a single head cannot hold it; load these weights with attention "fused".`);
+      }
+      const [q, k, v] = tf.split(w, 3, 1);
+      const [qb, kb, vb] = b ? tf.split(b, 3, 0) : [];
+      attn.head.query.weight.assign(q!);
+      attn.head.key.weight.assign(k!);
+      attn.head.value.weight.assign(v!);
+      if (b) [attn.head.query, attn.head.key, attn.head.value].forEach((l, i) => l.bias!.assign([qb, kb, vb][i]!));
+    });
+  } else {
+    throw new Error(`Attention kind "${attn.kind}" has no nanoGPT layout; load weights into single, wrapper or fused models.`);
+  }
+}
