@@ -20,6 +20,8 @@ export interface GPTConfig {
   tieWeights?: boolean;
   /** Biases on the query/key/value projections. Default: `bias` (the lecture's heads have none). */
   qkvBias?: boolean;
+  /** The MLP's nonlinearity: exact `gelu` (nanoGPT, GPT-2) or `relu` (the lecture). Default `gelu`. */
+  activation?: 'gelu' | 'relu';
 }
 
 /** A config with every default filled in. */
@@ -27,7 +29,13 @@ export type ResolvedGPTConfig = Required<GPTConfig>;
 
 /** Checks a config and fills in defaults; the error names the field, its value and the rule. */
 export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
-  const c: ResolvedGPTConfig = { attention: 'fused', tieWeights: true, qkvBias: config.bias, ...config };
+  const c: ResolvedGPTConfig = {
+    ...config,
+    attention: config.attention ?? 'fused',
+    tieWeights: config.tieWeights ?? true,
+    qkvBias: config.qkvBias ?? config.bias,
+    activation: config.activation ?? 'gelu',
+  };
   const fail = (message: string): never => {
     throw new Error(`GPTConfig: ${message}`);
   };
@@ -42,6 +50,10 @@ export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
     if (typeof c[key] !== 'boolean') fail(`${key} must be true or false, got ${JSON.stringify(c[key])}.`);
   }
   if (typeof c.attention !== 'string' || c.attention.length === 0) fail('attention must name an attention kind.');
+  if (c.attention === 'single' && c.nHead !== 1) {
+    fail(`attention "single" is one head of size nEmbd, so nHead must be 1 (got ${c.nHead}); set nHead: 1, or use "wrapper" or "fused" for ${c.nHead} heads.`);
+  }
+  if (c.activation !== 'gelu' && c.activation !== 'relu') fail(`activation must be "gelu" or "relu", got ${JSON.stringify(c.activation)}.`);
   return c;
 }
 
@@ -52,7 +64,7 @@ export const presets = {
   /** nanoGPT's README "on a CPU" run: 4 layers, 4 heads, 128 wide, block 64, no dropout. */
   shakespeareCharCpu: { vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, bias: false, attention: 'fused', tieWeights: true },
   /** The "Let's build GPT" lecture's final model (ng-video-lecture `gpt.py`): 10,788,929 parameters. */
-  ngVideoLecture: { vocabSize: 65, blockSize: 256, nLayer: 6, nHead: 6, nEmbd: 384, dropout: 0.2, bias: true, qkvBias: false, attention: 'wrapper', tieWeights: false },
+  ngVideoLecture: { vocabSize: 65, blockSize: 256, nLayer: 6, nHead: 6, nEmbd: 384, dropout: 0.2, bias: true, qkvBias: false, attention: 'wrapper', tieWeights: false, activation: 'relu' },
   /** GPT-2 small (124M): the shape of OpenAI's weights. */
   gpt2: { vocabSize: 50257, blockSize: 1024, nLayer: 12, nHead: 12, nEmbd: 768, dropout: 0, bias: true, attention: 'fused', tieWeights: true },
 } as const satisfies Record<string, GPTConfig>;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { presets, type GPTConfig } from './config';
+import { presets, resolveConfig, type GPTConfig } from './config';
 import { GPT } from './gpt';
 
 beforeAll(async () => {
@@ -17,6 +17,13 @@ describe('GPTConfig', () => {
     expect(() => new GPT({ ...tiny, vocabSize: 0 })).toThrow('vocabSize must be a positive integer, got 0');
     expect(() => new GPT({ ...tiny, dropout: 1 })).toThrow('dropout must be in [0, 1), got 1');
     expect(() => new GPT({ ...tiny, attention: 'flash' })).toThrow('Unknown attention kind "flash"');
+    expect(() => new GPT({ ...tiny, attention: 'single' })).toThrow('attention "single" is one head of size nEmbd, so nHead must be 1 (got 2)');
+    expect(() => new GPT({ ...tiny, activation: 'tanh' as 'relu' })).toThrow('activation must be "gelu" or "relu"');
+  });
+
+  it('fills defaults for optional fields left out or passed as undefined', () => {
+    const c = new GPT({ ...tiny, attention: undefined, tieWeights: undefined, qkvBias: undefined, activation: undefined }).config;
+    expect([c.attention, c.tieWeights, c.qkvBias, c.activation]).toEqual(['fused', true, true, 'gelu']);
   });
 
   it("counts the lecture's 10,788,929 parameters and nanoGPT's 10.65M for shakespeare-char", () => {
@@ -38,6 +45,31 @@ describe('GPT', () => {
     expect(model.forward(ids([[1, 2, 3]])).shape).toEqual([1, 3, 65]);
     const loss = model.loss(ids([[1, 2, 3, 4], [5, 6, 7, 8]]), ids([[2, 3, 4, 5], [6, 7, 8, 9]])).dataSync()[0]!;
     expect(Math.abs(loss - Math.log(65))).toBeLessThan(0.05);
+  });
+
+  it('computes the loss as mean -log p(target), checked against a softmax by hand', () => {
+    const model = new GPT(tiny, { seed: 8 });
+    const [x, y] = [ids([[1, 2, 3]]), ids([[4, 0, 10]])];
+    const logits = model.forward(x).arraySync()[0]!;
+    const targets = [4, 0, 10];
+    const expected = logits.map((row, t) => Math.log(row.reduce((s, v) => s + Math.exp(v), 0)) - row[targets[t]!]!).reduce((a, b) => a + b, 0) / 3;
+    expect(model.loss(x, y).dataSync()[0]).toBeCloseTo(expected, 5);
+    expect(() => model.loss(x, ids([[1, 2]]))).toThrow('targets [1,2] must have the shape of idx [1,3]');
+  });
+
+  it('refuses targets that are not token ids', () => {
+    const model = new GPT(tiny);
+    expect(() => model.loss(ids([[1, 2]]), ids([[2, -1]]))).toThrow('target -1 at flat index 1 is not a token id in [0, 11)');
+    expect(() => model.loss(ids([[1, 2]]), ids([[11, 2]]))).toThrow('target 11 at flat index 0');
+  });
+
+  it("uses the lecture's ReLU MLP in the ngVideoLecture preset", () => {
+    const model = new GPT({ ...tiny, activation: 'relu' });
+    const mlp = model.transformer.h[0]!.mlp;
+    const x = tf.randomNormal([1, 3, 16], 0, 1, 'float32', 1);
+    const expected = mlp.c_proj.forward(tf.relu(mlp.c_fc.forward(x)));
+    expect(tf.max(tf.abs(tf.sub(mlp.forward(x, false), expected))).dataSync()[0]).toBeLessThan(1e-6);
+    expect(resolveConfig(presets.ngVideoLecture).activation).toBe('relu');
   });
 
   it('refuses more positions than blockSize, saying how to crop', () => {
@@ -118,7 +150,7 @@ describe('GPT', () => {
 
 describe('GPT.generate', () => {
   it.each(['single', 'wrapper', 'fused'])('%s: greedy with the KV cache equals greedy without, past blockSize too', async (attention) => {
-    const model = new GPT({ ...tiny, attention }, { seed: 5 });
+    const model = new GPT({ ...tiny, attention, nHead: attention === 'single' ? 1 : 2 }, { seed: 5 });
     const withCache = await model.generate([1, 2], { maxNewTokens: 12, temperature: 0 });
     const without = await model.generate([1, 2], { maxNewTokens: 12, temperature: 0, useCache: false });
     expect(withCache).toHaveLength(14);

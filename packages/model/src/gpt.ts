@@ -17,21 +17,23 @@ export interface GPTOptions {
   seed?: number;
 }
 
-/** Position-wise feed-forward: C → 4C, GELU, 4C → C, dropout. */
+/** Position-wise feed-forward: C → 4C, GELU (or ReLU), 4C → C, dropout. */
 export class MLP extends Module {
   readonly c_fc: Linear;
   readonly c_proj: Linear;
   readonly dropout: Dropout;
+  private readonly activation: (x: tf.Tensor) => tf.Tensor;
 
   constructor(c: ResolvedGPTConfig, rng: SeededRandom) {
     super();
+    this.activation = c.activation === 'relu' ? tf.relu : gelu;
     this.c_fc = this.addModule('c_fc', new Linear(c.nEmbd, 4 * c.nEmbd, { bias: c.bias, rng }));
     this.c_proj = this.addModule('c_proj', new Linear(4 * c.nEmbd, c.nEmbd, { bias: c.bias, rng, std: residualStd(c) }));
     this.dropout = this.addModule('dropout', new Dropout(c.dropout, { rng }));
   }
 
   forward(x: tf.Tensor, training: boolean): tf.Tensor {
-    return tf.tidy(() => this.dropout.forward(this.c_proj.forward(gelu(this.c_fc.forward(x))), training)); // (B, T, C)
+    return tf.tidy(() => this.dropout.forward(this.c_proj.forward(this.activation(this.c_fc.forward(x))), training)); // (B, T, C)
   }
 }
 
@@ -163,13 +165,21 @@ export class GPT extends Module {
     });
   }
 
-  /** Mean cross-entropy of `targets` `(B, T)` under the logits of `idx` `(B, T)`, in nats. */
+  /** Mean cross-entropy of `targets` `(B, T)` (token ids) under the logits of `idx` `(B, T)`, in nats. */
   loss(idx: tf.Tensor, targets: tf.Tensor, options: Pick<ForwardOptions, 'training'> = {}): tf.Scalar {
+    if (targets.shape.join() !== idx.shape.join()) {
+      throw new Error(`GPT.loss: targets [${targets.shape}] must have the shape of idx [${idx.shape}].`);
+    }
+    const V = this.config.vocabSize;
+    const bad = (targets.dataSync() as Int32Array).findIndex((t) => !(t >= 0 && t < V) || !Number.isInteger(t));
+    if (bad >= 0) throw new RangeError(`GPT.loss: target ${targets.dataSync()[bad]} at flat index ${bad} is not a token id in [0, ${V}).`);
     return tf.tidy(() => {
       const logits = this.forward(idx, options);
-      const V = this.config.vocabSize;
-      const logProbs = tf.logSoftmax(tf.reshape(logits, [-1, V])); // (B·T, V)
-      const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.reshape(tf.cast(targets, 'int32'), [-1]), V)), -1); // (B·T)
+      const N = targets.size;
+      const logProbs = tf.logSoftmax(tf.reshape(logits, [N, V])); // (B·T, V)
+      // log p(target) of each row, picked from the flat array (no (B·T, V) one-hot).
+      const flatIndex = tf.add(tf.range(0, N * V, V, 'int32'), tf.reshape(tf.cast(targets, 'int32'), [N])); // (B·T): row · V + target
+      const picked = tf.gather(tf.reshape(logProbs, [N * V]), flatIndex); // (B·T)
       return tf.neg(tf.mean(picked)) as tf.Scalar;
     });
   }

@@ -8,7 +8,7 @@ import type { SeededRandom } from '@scratchgpt/nn';
 export interface SamplingOptions {
   /** Divides the logits; 0 picks the most likely token. Default 1. */
   temperature?: number;
-  /** Keep only the k most likely tokens. Default: all. */
+  /** Keep only the k most likely tokens (and any tied with the k-th, as nanoGPT). Default: all. */
   topK?: number;
   /** Keep the fewest most likely tokens whose probabilities sum to at least p. Default 1 (all). */
   topP?: number;
@@ -33,7 +33,10 @@ export function sampleLogits(logits: ArrayLike<number>, options: SamplingOptions
   if (temperature === 0) return argmax(logits);
   // 1. Candidates by descending logit (top-k keeps the first k).
   let order = Array.from({ length: logits.length }, (_, i) => i).sort((a, b) => logits[b]! - logits[a]! || a - b);
-  if (topK !== undefined) order = order.slice(0, topK);
+  if (topK !== undefined && topK < order.length) {
+    const kth = logits[order[topK - 1]!]!;
+    order = order.filter((i) => logits[i]! >= kth);
+  }
   // 2. Softmax over the candidates, in float64.
   const max = logits[order[0]!]!;
   const weights = order.map((i) => Math.exp((logits[i]! - max) / temperature));

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { GPTConfig } from './config';
 import { GPT } from './gpt';
 import { parseSafetensors, serializeSafetensors } from './safetensors';
+import { toStateDict } from './state-dict';
 
 beforeAll(async () => {
   expect(await tf.setBackend('cpu')).toBe(true);
@@ -34,8 +35,9 @@ describe('safetensors weights in nanoGPT layout', () => {
   });
 
   it.each(['fused', 'wrapper', 'single'])('%s: round-trips to the same logits', (attention) => {
-    const a = new GPT({ ...tiny, attention }, { seed: 1 });
-    const b = GPT.fromSafetensors(a.toSafetensors(), { ...tiny, attention }, { seed: 2 });
+    const config = { ...tiny, attention, nHead: attention === 'single' ? 1 : 2 };
+    const a = new GPT(config, { seed: 1 });
+    const b = GPT.fromSafetensors(a.toSafetensors(), config, { seed: 2 });
     expect(maxDiff(a.forward(x()), b.forward(x()))).toBe(0);
   });
 
@@ -43,8 +45,13 @@ describe('safetensors weights in nanoGPT layout', () => {
     const wrapper = new GPT({ ...tiny, attention: 'wrapper' }, { seed: 3 });
     const fused = GPT.fromSafetensors(wrapper.toSafetensors(), { ...tiny, attention: 'fused' });
     expect(maxDiff(wrapper.forward(x()), fused.forward(x()))).toBeLessThan(1e-5);
-    const single = GPT.fromSafetensors(new GPT({ ...tiny, attention: 'single' }).toSafetensors(), { ...tiny, attention: 'fused' });
-    expect(single.numParams()).toBe(new GPT(tiny).numParams());
+    const one = { ...tiny, nHead: 1 };
+    const single = new GPT({ ...one, attention: 'single' }, { seed: 4 });
+    const asFused = GPT.fromSafetensors(single.toSafetensors(), one);
+    expect(maxDiff(single.forward(x()), asFused.forward(x()))).toBeLessThan(1e-5);
+    // bias false, qkvBias true: c_proj has no bias, c_attn has one.
+    const mixed = { ...one, bias: false, qkvBias: true };
+    expect(() => GPT.fromSafetensors(new GPT({ ...mixed, attention: 'single' }).toSafetensors(), mixed)).not.toThrow();
   });
 
   it('refuses a fused model with a real output projection in a single-head model', () => {
@@ -77,6 +84,32 @@ describe('safetensors weights in nanoGPT layout', () => {
     expect(() => GPT.fromSafetensors(bytes, { ...tiny, bias: false })).toThrow(
       'the weights have a tensor "transformer.h.0.ln_1.bias" that this config does not use; check the config (bias, tieWeights, nLayer)',
     );
+  });
+
+  it('reads a tied head from either name, and refuses an untied checkpoint in a tied model', () => {
+    const model = new GPT(tiny, { seed: 5 });
+    const tensors = [...parseSafetensors(model.toSafetensors()).tensors];
+    const headOnly = tensors.filter(([n]) => n !== 'transformer.wte.weight'); // what safetensors' save_model keeps
+    expect(maxDiff(model.forward(x()), GPT.fromSafetensors(serializeSafetensors(headOnly), tiny).forward(x()))).toBe(0);
+    const untied = tensors.map(([n, t]): [string, typeof t] => (n === 'lm_head.weight' ? [n, { ...t, data: t.data.map((v) => v + 1) }] : [n, t]));
+    expect(() => GPT.fromSafetensors(serializeSafetensors(untied), tiny)).toThrow('lm_head.weight differs from transformer.wte.weight');
+    const withHeadBias = [...untied, ['lm_head.bias', { shape: [11], data: new Float32Array(11) }] as (typeof untied)[number]]; // untied + bias: the lecture's head
+    expect(() => GPT.fromSafetensors(serializeSafetensors(untied), { ...tiny, tieWeights: false })).toThrow('no tensor "lm_head.bias"');
+    const loaded = GPT.fromSafetensors(serializeSafetensors(withHeadBias), { ...tiny, tieWeights: false });
+    expect(maxDiff(loaded.lm_head!.weight, tf.add(tf.transpose(model.transformer.wte.weight), 1))).toBeLessThan(1e-6);
+  });
+
+  it('reads torch.compile checkpoints (names prefixed with _orig_mod.)', () => {
+    const model = new GPT(tiny, { seed: 6 });
+    const prefixed = [...parseSafetensors(model.toSafetensors()).tensors].map(([n, t]): [string, typeof t] => [`_orig_mod.${n}`, t]);
+    expect(maxDiff(model.forward(x()), GPT.fromSafetensors(serializeSafetensors(prefixed), tiny).forward(x()))).toBe(0);
+  });
+
+  it('gives copies, not views of the model', () => {
+    const model = new GPT(tiny);
+    const sd = toStateDict(model);
+    sd.get('transformer.wte.weight')!.data[0] = 123;
+    expect(model.transformer.wte.weight.dataSync()[0]).not.toBe(123);
   });
 
   it('leaks no tensors saving and loading', () => {

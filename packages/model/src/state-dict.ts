@@ -40,7 +40,7 @@ function entries(model: GPT): Entry[] {
     const m = attnPrefix.exec(name);
     if (m === null) out.push({ name, tensor: p, linear: linears.has(name) });
     else if (!out.some((e) => e.name.startsWith(m[0]))) {
-      for (const [part, tensor] of attentionToNano(model.transformer.h[Number(m[1])]!.attn)) {
+      for (const [part, tensor] of attentionToNano(model.transformer.h[Number(m[1])]!.attn, model.config.bias)) {
         out.push({ name: m[0] + part, tensor, linear: part.endsWith('weight') });
       }
     }
@@ -55,7 +55,7 @@ export function toStateDict(model: GPT): Map<string, TensorData> {
   tf.tidy(() => {
     for (const { name, tensor, linear } of entries(model)) {
       const pt = linear ? tf.transpose(tensor) : tensor; // [out, in]
-      out.set(name, { shape: pt.shape, data: pt.dataSync() as Float32Array });
+      out.set(name, { shape: pt.shape, data: Float32Array.from(pt.dataSync()) }); // a copy: dataSync may be the backend's own
     }
   });
   return out;
@@ -64,6 +64,8 @@ export function toStateDict(model: GPT): Map<string, TensorData> {
 /** Loads nanoGPT (or GPT-2) weights; the error names the tensor and both shapes when one does not fit. */
 export function loadStateDict(model: GPT, tensors: Map<string, TensorData>): void {
   const C = model.config.nEmbd;
+  tensors = new Map([...tensors].map(([name, t]) => [name.replace(/^_orig_mod\./, ''), t])); // torch.compile's prefix, as nanoGPT's sample.py
+  tensors = tiedHead(model, tensors);
   const find = (name: string): TensorData | undefined => tensors.get(name) ?? tensors.get(name.replace(/^transformer\./, ''));
   const cAttn = find('transformer.h.0.attn.c_attn.weight');
   const conv1d = cAttn !== undefined && cAttn.shape[0] === C && cAttn.shape[1] === 3 * C; // GPT-2's Conv1D: [in, out]
@@ -97,8 +99,28 @@ export function loadStateDict(model: GPT, tensors: Map<string, TensorData>): voi
   });
 }
 
+/**
+ * A tied model reads one matrix for `transformer.wte.weight` and `lm_head.weight`: either name will
+ * do (safetensors' `save_model` keeps only one of shared tensors), and two different ones are an
+ * untied checkpoint.
+ */
+function tiedHead(model: GPT, tensors: Map<string, TensorData>): Map<string, TensorData> {
+  if (model.lm_head !== null) return tensors;
+  const wteName = tensors.has('transformer.wte.weight') ? 'transformer.wte.weight' : 'wte.weight';
+  const wte = tensors.get(wteName);
+  const head = tensors.get('lm_head.weight');
+  if (head === undefined) return tensors;
+  const out = new Map(tensors);
+  out.delete('lm_head.weight');
+  if (wte === undefined) return out.set('transformer.wte.weight', head);
+  if (wte.data.length !== head.data.length || wte.data.some((v, i) => v !== head.data[i])) {
+    throw new Error('loadStateDict: lm_head.weight differs from transformer.wte.weight, so these weights have an untied head; load them with tieWeights: false.');
+  }
+  return out;
+}
+
 /** An attention module's weights as nanoGPT's c_attn / c_proj, in our [in, out] layout. */
-function attentionToNano(attn: Attention): Map<AttnPart, tf.Tensor> {
+function attentionToNano(attn: Attention, bias: boolean): Map<AttnPart, tf.Tensor> {
   const out = new Map<AttnPart, tf.Tensor>();
   const setIf = (part: AttnPart, t: tf.Tensor | null | undefined) => t && out.set(part, t);
   if (attn instanceof MultiHeadAttention) {
@@ -118,7 +140,7 @@ function attentionToNano(attn: Attention): Map<AttnPart, tf.Tensor> {
     setIf('c_attn.weight', tf.concat([query.weight, key.weight, value.weight], 1));
     if (query.bias) setIf('c_attn.bias', tf.concat([query.bias, key.bias!, value.bias!], 0));
     setIf('c_proj.weight', tf.eye(C));
-    if (query.bias) setIf('c_proj.bias', tf.zeros([C]));
+    if (bias) setIf('c_proj.bias', tf.zeros([C]));
   } else {
     throw new Error(`Attention kind "${attn.kind}" has no nanoGPT layout; save single, wrapper or fused models.`);
   }
