@@ -64,6 +64,19 @@ const usage: Record<string, string> = {
     const ids = await model.generate([0], { maxNewTokens: 5, temperature: 0 });
     const again = GPT.fromSafetensors(model.toSafetensors(), { ...presets.shakespeareCharCpu, nLayer: 1 });
     check(JSON.stringify(await again.generate([0], { maxNewTokens: 5, temperature: 0 })) === JSON.stringify(ids), 'generate');`,
+  '@scratchgpt/train': `
+    import * as tf from '@tensorflow/tfjs-core';
+    import '@tensorflow/tfjs-backend-cpu';
+    import { GPT } from '@scratchgpt/model';
+    import { AdamW, decayedParameters, restoreCheckpoint, trainStep, writeCheckpoint } from '@scratchgpt/train';
+    import { saveCheckpoint, loadCheckpoint } from '@scratchgpt/train/node';
+    await tf.setBackend('cpu');
+    const model = new GPT({ vocabSize: 7, blockSize: 4, nLayer: 1, nHead: 1, nEmbd: 8, dropout: 0, bias: true });
+    const opt = new AdamW(model.namedParameters(), decayedParameters(model));
+    const x = tf.tensor2d([[1, 2, 3, 4]], [1, 4], 'int32'), y = tf.tensor2d([[2, 3, 4, 5]], [1, 4], 'int32');
+    const { loss } = trainStep(model, [{ x, y }], opt);
+    await saveCheckpoint('ckpt.safetensors', writeCheckpoint(model, opt, {}));
+    check(Number.isFinite(loss) && (await loadCheckpoint('ckpt.safetensors')).state.step === 1, 'train');`,
 };
 
 describe('pack and install', () => {

@@ -108,12 +108,15 @@ export class GPT extends Module {
   readonly transformer: Transformer;
   /** The output projection; `null` when tied to `transformer.wte`. */
   readonly lm_head: Linear | null;
+  /** The generator of the initial weights, then of every dropout mask: save its state to resume exactly. */
+  readonly rng: SeededRandom;
 
   constructor(config: GPTConfig, options: GPTOptions = {}) {
     super();
     this.config = resolveConfig(config);
     const c = this.config;
     const rng = new SeededRandom(options.seed ?? 0);
+    this.rng = rng;
     this.transformer = this.addModule('transformer', new Transformer(c, rng));
     // nanoGPT's head has no bias; the lecture's untied head has one.
     this.lm_head = c.tieWeights ? null : this.addModule('lm_head', new Linear(c.nEmbd, c.vocabSize, { bias: c.bias, rng }));
