@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Dropout, Linear, Module, SeededRandom } from '@scratchgpt/nn';
-import { causalMask } from './kv-cache';
+import { causalAttention } from './causal-attention';
 import type { Attention, AttentionConfig, AttentionForwardOptions } from './types';
 
 export class MultiHeadAttention extends Module implements Attention {
@@ -39,12 +39,10 @@ export class MultiHeadAttention extends Module implements Attention {
       const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, this.nHead, hs]), [0, 2, 1, 3]);
       const [q, k0, v0] = tf.split(this.c_attn.forward(x), 3, -1).map(heads) as [tf.Tensor, tf.Tensor, tf.Tensor];
       const { k, v } = cache ? cache.append(0, k0, v0) : { k: k0, v: v0 }; // (B, nh, Tk, hs)
-      // 2. Scaled scores of every head at once, causal mask, softmax, dropout.
-      const tk = k.shape[2]!;
-      const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hs)); // (B, nh, T, Tk)
-      const weights = this.attnDropout.forward(tf.softmax(tf.add(scores, causalMask(T, tk))), training);
-      // 3. Weighted sum, heads merged back: (B, nh, T, hs) → (B, T, C), output projection.
-      const y = tf.reshape(tf.transpose(tf.matMul(weights, v), [0, 2, 1, 3]), [B, T, C]);
+      // 2. Attention of every head at once (batched matmuls, one mask).
+      const att = causalAttention(q, k, v, this.attnDropout, training); // (B, nh, T, hs)
+      // 3. Heads merged back: (B, nh, T, hs) → (B, T, C), output projection.
+      const y = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B, T, C]);
       cache?.advance(T);
       return this.residDropout.forward(this.c_proj.forward(y), training);
     });

@@ -1,5 +1,6 @@
 export { MultiHeadAttention } from './fused';
-export { KVCache, causalMask } from './kv-cache';
+export { causalAttention, causalMask } from './causal-attention';
+export { KVCache } from './kv-cache';
 export { attentionKinds, createAttention, registerAttention, type AttentionFactory } from './registry';
 export { Head, SingleHeadAttention } from './single';
 export type { Attention, AttentionConfig, AttentionForwardOptions } from './types';

@@ -37,14 +37,3 @@ export class KVCache {
     this.length = 0;
   }
 }
-
-/**
- * The additive causal mask for `tq` queries at positions `tk - tq … tk - 1` against `tk` keys:
- * 0 where the key is at or before the query, -1e9 after it. `[tq, tk]`.
- */
-export function causalMask(tq: number, tk: number): tf.Tensor2D {
-  const offset = tk - tq;
-  const mask = new Float32Array(tq * tk);
-  for (let i = 0; i < tq; i++) for (let j = offset + i + 1; j < tk; j++) mask[i * tk + j] = -1e9;
-  return tf.tensor2d(mask, [tq, tk]);
-}

@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Dropout, Linear, Module, SeededRandom } from '@scratchgpt/nn';
-import { causalMask, type KVCache } from './kv-cache';
+import { causalAttention } from './causal-attention';
+import type { KVCache } from './kv-cache';
 import type { Attention, AttentionConfig, AttentionForwardOptions } from './types';
 
 /** Key, query and value projections C → headSize, scaled scores, causal mask, softmax, dropout, weighted sum. */
@@ -31,10 +32,7 @@ export class Head extends Module {
       let k = this.key.forward(x); // (B, T, hs)
       let v = this.value.forward(x); // (B, T, hs)
       if (cache) ({ k, v } = cache.append(slot, k, v)); // (B, Tk, hs)
-      const [tq, tk] = [q.shape[1]!, k.shape[1]!];
-      const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(this.headSize)); // (B, T, Tk)
-      const weights = this.attnDropout.forward(tf.softmax(tf.add(scores, causalMask(tq, tk))), training);
-      return tf.matMul(weights, v); // (B, T, hs)
+      return causalAttention(q, k, v, this.attnDropout, training); // (B, T, hs)
     });
   }
 }

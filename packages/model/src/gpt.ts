@@ -174,8 +174,9 @@ export class GPT extends Module {
       throw new Error(`GPT.loss: targets [${targets.shape}] must have the shape of idx [${idx.shape}].`);
     }
     const V = this.config.vocabSize;
-    const bad = (targets.dataSync() as Int32Array).findIndex((t) => !(t >= 0 && t < V) || !Number.isInteger(t));
-    if (bad >= 0) throw new RangeError(`GPT.loss: target ${targets.dataSync()[bad]} at flat index ${bad} is not a token id in [0, ${V}).`);
+    const values = targets.dataSync();
+    const bad = values.findIndex((t) => !(t >= 0 && t < V) || !Number.isInteger(t));
+    if (bad >= 0) throw new RangeError(`GPT.loss: target ${values[bad]} at flat index ${bad} is not a token id in [0, ${V}).`);
     return tf.tidy(() => {
       const logits = this.forward(idx, options);
       const N = targets.size;

@@ -6,8 +6,9 @@
  */
 import { BpeTokenizer } from './bpe-tokenizer';
 
-/** minbpe's pattern strings, as Python writes them into `.model` files. */
+/** minbpe's pattern strings, as Python writes them into `.model` files (BasicTokenizer: empty). */
 export const MINBPE_PATTERNS = {
+  none: '',
   gpt2: String.raw`'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`,
   gpt4: String.raw`'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+`,
 } as const;
@@ -15,7 +16,7 @@ export const MINBPE_PATTERNS = {
 /** Writes a tokenizer as a minbpe `.model` file (patterns `none`, `gpt2` and `gpt4` only). */
 export function toMinbpeModel(tokenizer: BpeTokenizer): string {
   const { pattern } = tokenizer;
-  const source = pattern === 'none' ? '' : pattern === 'gpt2' ? MINBPE_PATTERNS.gpt2 : pattern === 'gpt4' ? MINBPE_PATTERNS.gpt4 : undefined;
+  const source = Object.hasOwn(MINBPE_PATTERNS, pattern) ? MINBPE_PATTERNS[pattern as keyof typeof MINBPE_PATTERNS] : undefined;
   if (source === undefined) {
     throw new Error('toMinbpeModel: only the none, gpt2 and gpt4 patterns have a minbpe (Python) form; this tokenizer uses a custom one.');
   }
@@ -41,7 +42,7 @@ export function fromMinbpeModel(model: string, options: { pattern?: string } = {
   };
   if (lines[0]?.trim() !== 'minbpe v1') fail(0, `expected "minbpe v1", found ${JSON.stringify(lines[0] ?? '')}.`);
   const source = lines[1]?.trim() ?? '';
-  const named = source === '' ? 'none' : source === MINBPE_PATTERNS.gpt2 ? 'gpt2' : source === MINBPE_PATTERNS.gpt4 ? 'gpt4' : undefined;
+  const named = Object.entries(MINBPE_PATTERNS).find(([, python]) => python === source)?.[0];
   const pattern = options.pattern ?? named ?? fail(1, 'the split pattern is not one of minbpe\'s; pass its JavaScript form as options.pattern.');
   const numSpecial = Number(lines[2]);
   if (!Number.isInteger(numSpecial) || numSpecial < 0) fail(2, `expected the number of special tokens, found ${JSON.stringify(lines[2])}.`);
