@@ -1,15 +1,17 @@
-// Model speed on wasm: one training step per attention kind (the baseline later work is measured
-// against), and generation with and without the KV cache.
+// Model speed: one training step per backend and attention kind (what `scratchgpt train` runs),
+// and generation with and without the KV cache on wasm.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-backend-cpu';
 import { GPT, presets } from '@scratchgpt/model';
+import { AdamW, decayedParameters, trainStep } from '@scratchgpt/train';
 import { timeIt, type Suite, type Table } from './report';
 
 export const modelSuite: Suite = {
   name: 'model',
   async run(): Promise<Table[]> {
     if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not start');
-    const steps = trainingSteps();
+    const steps = await trainingSteps();
     const model = new GPT(presets.shakespeareChar);
     model.eval();
     const newTokens = presets.shakespeareChar.blockSize - 1; // one prompt token + 255 new: 256 positions
@@ -35,36 +37,60 @@ export const modelSuite: Suite = {
   },
 };
 
-/** Forward and forward + backward + Adam, per attention kind: shakespeareCharCpu, batch 12 × 64 tokens. */
-function trainingSteps(): Table {
+/** The backends to time: wasm and cpu always; native TensorFlow when @tensorflow/tfjs-node(-gpu) is installed. */
+async function availableBackends(): Promise<string[]> {
+  const names = ['wasm', 'cpu'];
+  for (const native of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      await import(native);
+      names.unshift('tensorflow');
+      break;
+    } catch {
+      // not installed: optional
+    }
+  }
+  return names;
+}
+
+/**
+ * What `scratchgpt train` runs for its default preset (shakespeareCharCpu, batch 12 × 64): forward,
+ * and one full step (forward, backward, clipping, AdamW) through @scratchgpt/train, per backend,
+ * and per attention kind on wasm.
+ */
+async function trainingSteps(): Promise<Table> {
   const config = presets.shakespeareCharCpu;
   const [B, T] = [12, config.blockSize];
   const table: Table = {
-    title: `Training step, shakespeareCharCpu (batch ${B} × ${T} tokens), wasm backend`,
-    note: 'Median of 3 timed steps after one warm-up. Forward: logits and loss; step: forward, backward and an Adam update. Before any speed work: tfjs ops as they come.',
-    columns: ['attention', 'parameters', 'forward ms', 'step ms', 'tokens/s'],
+    title: `Training step, shakespeareCharCpu (batch ${B} × ${T} tokens) per backend`,
+    note:
+      'Median of 3 timed steps after one warm-up. Forward: logits and loss. Step: forward, backward, gradient clipping and AdamW, ' +
+      'as `scratchgpt train` runs it (trainStep of @scratchgpt/train). Linear layers use 2-D products forward and backward (matMul2d); attention is as tfjs gives it.',
+    columns: ['backend', 'attention', 'parameters', 'forward ms', 'step ms', 'tokens/s'],
     rows: [],
   };
   const ids = (seed: number) => tf.tensor2d(Int32Array.from({ length: B * T }, (_, i) => (i * 7 + seed) % config.vocabSize), [B, T], 'int32');
-  for (const attention of ['single', 'wrapper', 'fused']) {
-    const model = new GPT({ ...config, attention, nHead: attention === 'single' ? 1 : config.nHead });
-    const [x, y] = [ids(0), ids(1)];
-    const optimizer = tf.train.adam(1e-3);
-    const forward = timeIt(() => {
-      const loss = model.loss(x, y, { training: true });
-      loss.dataSync();
-      loss.dispose();
-    });
-    const step = timeIt(() => {
-      const loss = optimizer.minimize(() => model.loss(x, y, { training: true }), true)!;
-      loss.dataSync();
-      loss.dispose();
-    });
-    table.rows.push([attention, model.numParams(), (forward * 1000).toFixed(0), (step * 1000).toFixed(0), ((B * T) / step).toFixed(0)]);
-    console.error(`  train step ${attention}: ${(step * 1000).toFixed(0)} ms`);
-    optimizer.dispose();
-    model.dispose();
-    tf.dispose([x, y]);
+  for (const backend of await availableBackends()) {
+    if (!(await tf.setBackend(backend))) {
+      console.error(`  ${backend}: did not start, skipped`);
+      continue;
+    }
+    for (const attention of backend === 'wasm' ? ['single', 'wrapper', 'fused'] : ['fused']) {
+      const model = new GPT({ ...config, attention, nHead: attention === 'single' ? 1 : config.nHead });
+      const [x, y] = [ids(0), ids(1)];
+      const optimizer = new AdamW(model.namedParameters(), decayedParameters(model), { lr: 1e-3, betas: [0.9, 0.99] });
+      const forward = timeIt(() => {
+        const loss = model.loss(x, y, { training: true });
+        loss.dataSync();
+        loss.dispose();
+      });
+      const step = timeIt(() => trainStep(model, [{ x, y }], optimizer, { gradClip: 1 }));
+      table.rows.push([backend, attention, model.numParams(), (forward * 1000).toFixed(0), (step * 1000).toFixed(0), ((B * T) / step).toFixed(0)]);
+      console.error(`  train step ${backend} ${attention}: ${(step * 1000).toFixed(0)} ms`);
+      optimizer.dispose();
+      model.dispose();
+      tf.dispose([x, y]);
+    }
   }
+  await tf.setBackend('wasm');
   return table;
 }

@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# The main job, from a fresh clone: set up, build, and run the demo.
-# For now the demo tokenizes Tiny Shakespeare with every tokenizer and prints the comparison.
+# The main job, from a fresh clone: set up, build, train the shakespeare-char-cpu model on Tiny
+# Shakespeare (nanoGPT's laptop recipe, 2000 steps), then sample from it. Extra arguments go to
+# `scratchgpt train` (e.g. `--max-iters 200` for a short run). Run it again to resume or re-sample.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
-"$PNPM" demo
+OUT="${OUT:-runs/shakespeare-char-cpu}"
+"$PNPM" build
+resume=()
+[[ -f "$OUT/ckpt.safetensors" ]] && resume=(--resume)
+node apps/trainer/dist/cli.js train --preset shakespeare-char-cpu --data shakespeare --out "$OUT" "${resume[@]}" "$@"
+node apps/trainer/dist/cli.js sample --run "$OUT" --max-new-tokens 500

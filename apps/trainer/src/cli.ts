@@ -1,13 +1,60 @@
 /**
- * The `scratchgpt` command line. For now: `scratchgpt tokenize`, the tokenizer comparison demo.
- * Later issues add train, sample, eval, export and compare.
+ * The `scratchgpt` command line: tokenize, train, sample, eval and export. Each command lives in
+ * its own module; this file only declares flags and turns them into typed options.
  */
 import { readFile } from 'node:fs/promises';
 import { resolveDataset } from '@scratchgpt/data/node';
 import { TOKENIZER_SPECS } from '@scratchgpt/tokenizers';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { BACKENDS, type BackendChoice } from './backend';
+import { evalCommand } from './eval';
+import { exportCommand } from './export';
 import { formatTokenizeReport } from './format';
+import { sampleCommand } from './sample';
+import { kebab, PRESETS, type ModelSettings, type TrainSettings } from './settings';
 import { tokenizeReport } from './tokenize-report';
+import { trainCommand } from './train';
+
+const integer = (min: number) => (value: string) => {
+  const n = Number(value);
+  if (!/^[+-]?\d+$/.test(value.trim()) || n < min) throw new InvalidArgumentError(`Expected an integer of at least ${min}.`);
+  return n;
+};
+const number = (value: string) => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('Expected a number.');
+  return n;
+};
+
+/** Model flags: config fields other than vocabSize (the tokenizer sets it). */
+const MODEL_FLAGS: Array<[keyof ModelSettings, string, (v: string) => unknown]> = [
+  ['nLayer', 'transformer blocks', integer(1)],
+  ['nHead', 'attention heads', integer(1)],
+  ['nEmbd', 'model width (divisible by n-head)', integer(1)],
+  ['blockSize', 'context length in tokens', integer(1)],
+  ['dropout', 'dropout probability in [0, 1)', number],
+];
+/** Training flags. */
+const TRAIN_FLAGS: Array<[keyof TrainSettings, string, (v: string) => number]> = [
+  ['batchSize', 'rows per micro-batch', integer(1)],
+  ['gradAccum', 'micro-batches per step (gradient accumulation)', integer(1)],
+  ['maxIters', 'optimizer steps in all', integer(0)],
+  ['evalInterval', 'evaluate, sample and checkpoint every N steps', integer(1)],
+  ['evalIters', 'batches per split in each evaluation', integer(1)],
+  ['lr', 'peak learning rate', number],
+  ['minLr', 'learning-rate floor of the cosine decay', number],
+  ['warmupIters', 'steps of linear warmup', integer(0)],
+  ['lrDecayIters', 'step where the cosine decay reaches min-lr', integer(0)],
+  ['weightDecay', 'AdamW decoupled weight decay', number],
+  ['beta1', 'AdamW beta1', number],
+  ['beta2', 'AdamW beta2', number],
+  ['gradClip', 'clip the global gradient norm (0: off)', number],
+  ['logInterval', 'log every N steps when not on a terminal', integer(1)],
+  ['sampleTokens', 'tokens of sample text at each evaluation (0: none)', integer(0)],
+  ['seed', 'seed of the weights, batches and samples', integer(0)],
+];
+
+const backendOption = () => new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKENDS).default('auto');
 
 export function createProgram(): Command {
   const program = new Command('scratchgpt')
@@ -27,6 +74,83 @@ export function createProgram(): Command {
       const specs = opts.tokenizers.split(',').map((s) => s.trim()).filter(Boolean);
       const report = tokenizeReport(text, specs);
       console.log(opts.json ? JSON.stringify({ data: path, ...report }, null, 2) : formatTokenizeReport(path, report));
+    });
+
+  const train = program
+    .command('train')
+    .description('Train a GPT (nanoGPT recipe): progress, metrics.jsonl, loss.svg, samples and a checkpoint in the run directory.')
+    .addOption(new Option('--preset <name>', Object.entries(PRESETS).map(([n, p]) => `${n}: ${p.description}`).join('; ')).choices(Object.keys(PRESETS)).default('shakespeare-char-cpu'))
+    .option('--data <file|name>', 'a text file, or a dataset name such as "shakespeare" (default: shakespeare; on --resume, the run\'s)')
+    .option('--tokenizer <spec>', `${TOKENIZER_SPECS} | <tokenizer.json> (default: char)`)
+    .option('--attention <kind>', 'single | wrapper | fused (default: the preset\'s, fused)')
+    .option('--bias', 'biases in Linear layers and LayerNorms')
+    .option('--no-bias', 'no biases (the presets\' choice)');
+  for (const [key, help, parse] of MODEL_FLAGS) train.option(`--${kebab(key)} <n>`, `${help} (default: the preset's)`, parse);
+  for (const [key, help, parse] of TRAIN_FLAGS) train.option(`--${kebab(key)} <n>`, `${help} (default: the preset's)`, parse);
+  train
+    .option('--out <dir>', 'run directory (default: runs/<preset>)')
+    .option('--resume', 'continue the run in --out from its checkpoint')
+    .addOption(backendOption())
+    .action(async (opts: Record<string, unknown>, cmd: Command) => {
+      const model: Partial<ModelSettings> = {};
+      for (const [key] of MODEL_FLAGS) if (opts[key] !== undefined) Object.assign(model, { [key]: opts[key] });
+      if (opts.attention !== undefined) model.attention = String(opts.attention);
+      if (cmd.getOptionValueSource('bias') === 'cli') model.bias = opts.bias as boolean;
+      const trainSettings: Partial<TrainSettings> = {};
+      for (const [key] of TRAIN_FLAGS) if (opts[key] !== undefined) trainSettings[key] = opts[key] as number;
+      const preset = String(opts.preset);
+      await trainCommand({
+        preset,
+        presetGiven: cmd.getOptionValueSource('preset') === 'cli',
+        data: opts.data as string | undefined,
+        tokenizer: opts.tokenizer as string | undefined,
+        model,
+        train: trainSettings,
+        out: (opts.out as string | undefined) ?? `runs/${preset}`,
+        resume: opts.resume === true,
+        backend: opts.backend as BackendChoice,
+      });
+    });
+
+  program
+    .command('sample')
+    .description('Generate text from a trained run, streamed as it comes (Ctrl-C stops).')
+    .requiredOption('--run <dir>', 'run directory of `scratchgpt train`')
+    .option('--prompt <text>', 'text to continue', '\n')
+    .option('--max-new-tokens <n>', 'tokens to generate', integer(0), 500)
+    .option('--temperature <t>', '0 is greedy; higher is more random', number, 0.8)
+    .option('--top-k <k>', 'sample among the k most likely tokens', integer(1), 200)
+    .option('--top-p <p>', 'sample among the most likely tokens that make up probability p', number)
+    .option('--seed <n>', 'seed of the sampling', integer(0), 1337)
+    .addOption(backendOption())
+    .action(async (opts: { run: string; prompt: string; maxNewTokens: number; temperature: number; topK: number; topP?: number; seed: number; backend: BackendChoice }) => {
+      await sampleCommand(opts);
+    });
+
+  program
+    .command('eval')
+    .description('Loss of a run on held-out text, every token once: nats per token and bits per character.')
+    .requiredOption('--run <dir>', 'run directory of `scratchgpt train`')
+    .option('--data <file|name>', "a text to evaluate as a whole (default: the run's own val split, the last 10%)")
+    .option('--json', 'print { valLoss, bitsPerChar, tokens, chars, seconds } as JSON')
+    .addOption(backendOption())
+    .action(async (opts: { run: string; data?: string; json?: boolean; backend: BackendChoice }) => {
+      const { text, split, ...result } = await evalCommand(opts);
+      if (opts.json) console.log(JSON.stringify(result));
+      else {
+        console.log(`${text} (${split}): ${result.tokens} tokens, ${result.chars} characters`);
+        console.log(`val loss ${result.valLoss.toFixed(4)} nats/token, ${result.bitsPerChar.toFixed(4)} bits/char (${result.seconds.toFixed(1)} s)`);
+      }
+    });
+
+  program
+    .command('export')
+    .description('Write a run\'s model for the browser sampler: config.json, model.safetensors, tokenizer.json, manifest.json (sha256 of each).')
+    .requiredOption('--run <dir>', 'run directory of `scratchgpt train`')
+    .requiredOption('--out <dir>', 'directory to write the export to')
+    .action(async (opts: { run: string; out: string }) => {
+      const manifest = await exportCommand(opts);
+      console.log(`exported ${opts.run} (step ${manifest.source.step}, ${manifest.params} parameters) to ${opts.out}`);
     });
 
   return program;

@@ -4,6 +4,7 @@
  * its intermediates in `tf.tidy`.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { matMul2d } from './matmul';
 import { Module } from './module';
 import { SeededRandom, randn } from './random';
 
@@ -34,12 +35,12 @@ export class Linear extends Module {
     this.bias = bias ? this.addParameter('bias', tf.zeros([outFeatures])) : null;
   }
 
-  /** `x`: `[..., in]` → `[..., out]`, as one plain 2-D matMul (the fast form on every backend). */
+  /** `x`: `[..., in]` → `[..., out]`, as one plain 2-D product, forward and backward (see `matMul2d`). */
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const lead = x.shape.slice(0, -1);
       const flat = tf.reshape(x, [-1, this.inFeatures]); // (N, in)
-      let y = tf.matMul(flat, this.weight); // (N, out)
+      let y: tf.Tensor = matMul2d(flat, this.weight); // (N, out)
       if (this.bias) y = tf.add(y, this.bias);
       return tf.reshape(y, [...lead, this.outFeatures]);
     });

@@ -1,0 +1,213 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import '@scratchgpt/nn';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Metric } from './run-dir';
+
+const dir = mkdtempSync(join(tmpdir(), 'scratchgpt-train-'));
+
+// The built command, run as a user runs it (the test suite builds first), on a tiny model.
+const cli = join(import.meta.dirname, '../dist/cli.js');
+// Run in the temporary directory, so the default run directory (runs/<preset>) lands there too.
+const run = (args: string[]) =>
+  promisify(execFile)('node', [cli, ...args], { maxBuffer: 1 << 24, cwd: dir }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+const ok = async (args: string[]) => {
+  const result = await run(args);
+  expect(result.stderr.match(/scratchgpt: .*/)?.[0] ?? '').toBe('');
+  expect(result.code).toBe(0);
+  return result;
+};
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const corpus = join(dir, 'corpus.txt');
+const text = 'ROMEO:\nBut soft, what light through yonder window breaks?\nIt is the east, and Juliet is the sun.\n\n'.repeat(30);
+writeFileSync(corpus, text);
+const vocab = new Set(text).size;
+const TINY = ['--data', corpus, '--n-layer', '1', '--n-head', '2', '--n-embd', '16', '--block-size', '8', '--batch-size', '4', '--eval-iters', '2', '--sample-tokens', '16', '--log-interval', '1', '--lr', '1e-2', '--warmup-iters', '0'];
+const metricsOf = (out: string): Metric[] => readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Metric);
+
+describe('scratchgpt train, sample, eval, export', () => {
+  const out = join(dir, 'run');
+
+  it('trains end to end and writes the checkpoint, metrics, plot and samples', async () => {
+    const { stdout, stderr } = await ok(['train', ...TINY, '--max-iters', '12', '--eval-interval', '6', '--out', out, '--backend', 'wasm']);
+    expect(stderr).toContain('backend: wasm (asked for)');
+    expect(stdout).toMatch(/step 12\/12 {2}loss \d\.\d{4} {2}lr /); // plain log lines when not on a terminal
+    expect(stdout).toContain('--- sample at step 6 ---');
+    const metrics = metricsOf(out);
+    const steps = metrics.filter((m) => m.valLoss === undefined);
+    const evals = metrics.filter((m) => m.valLoss !== undefined);
+    expect(steps.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(evals.map((m) => m.step)).toEqual([0, 6, 12]);
+    for (const m of metrics) for (const key of ['step', 'loss', 'lr', 'tokensPerSec'] as const) expect(Number.isFinite(m[key])).toBe(true);
+    expect(steps.every((m) => m.tokensPerSec > 0)).toBe(true);
+    expect(Math.abs(evals[0]!.valLoss! - Math.log(vocab))).toBeLessThan(0.1); // ln(vocab) at init
+    expect(evals[2]!.valLoss!).toBeLessThan(evals[0]!.valLoss!);
+    const svg = readFileSync(join(out, 'loss.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('val (eval)');
+    expect(readFileSync(join(out, 'samples.txt'), 'utf8').match(/^--- step \d+ /gm)).toHaveLength(3);
+  });
+
+  it('samples deterministically, streaming to stdout', async () => {
+    const args = ['sample', '--run', out, '--max-new-tokens', '30', '--seed', '7', '--prompt', 'ROMEO:'];
+    const [a, b] = [await ok(args), await ok(args)];
+    expect(a.stdout).toBe(b.stdout);
+    expect(a.stdout.startsWith('ROMEO:')).toBe(true);
+    expect(a.stdout.length).toBe('ROMEO:'.length + 30 + 1); // char-level: one character per token, then a newline
+    const bad = await run(['sample', '--run', out, '--prompt', 'Zebra §']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/scratchgpt: .*"Z"/);
+  });
+
+  it('evaluates every val token once: nats per token and bits per character', async () => {
+    const { stdout } = await ok(['eval', '--run', out, '--json']);
+    const result = JSON.parse(stdout) as Record<string, number>;
+    expect(Object.keys(result).sort()).toEqual(['bitsPerChar', 'chars', 'seconds', 'tokens', 'valLoss']);
+    const val = text.length - Math.floor(text.length * 0.9);
+    expect(result.tokens).toBe(val - 1); // every target of the val split
+    expect(result.chars).toBe(result.tokens); // char-level
+    expect(result.bitsPerChar).toBeCloseTo(result.valLoss! / Math.LN2, 10);
+    const last = metricsOf(out).findLast((m) => m.valLoss !== undefined)!;
+    expect(Math.abs(result.valLoss! - last.valLoss!)).toBeLessThan(0.3); // the estimate and the full pass agree roughly
+  });
+
+  it('exports config, weights, tokenizer and a manifest whose model generates what `sample` does', async () => {
+    const exported = join(dir, 'export');
+    await ok(['export', '--run', out, '--out', exported]);
+    expect(await tf.setBackend('wasm')).toBe(true); // the backend `sample` picks, so greedy choices agree
+    const { readExport } = await import('./export');
+    const { manifest, model, tokenizer } = await readExport(exported);
+    expect(manifest.files.weights.path).toBe('model.safetensors');
+    expect(manifest.source.step).toBe(12);
+    const ids = await model.generate(tokenizer.encode('ROMEO:'), { maxNewTokens: 20, temperature: 0 });
+    const { stdout } = await ok(['sample', '--run', out, '--max-new-tokens', '20', '--temperature', '0', '--prompt', 'ROMEO:']);
+    expect(stdout).toBe(`${tokenizer.decode(ids)}\n`);
+    model.dispose();
+    writeFileSync(join(exported, 'tokenizer.json'), '{"format":"scratchgpt-tokenizer/1","type":"char","chars":["a"],"unk":false}');
+    await expect(readExport(exported)).rejects.toThrow(/tokenizer.json does not match the sha256 in its manifest/);
+  });
+});
+
+describe('scratchgpt train: resume, Ctrl-C, NaN', () => {
+  it('resumes exactly: 4 steps + resume to 8 give the losses of 8 straight steps (1e-6)', async () => {
+    const [straight, split] = [join(dir, 'straight'), join(dir, 'split')];
+    const args = [...TINY, '--eval-interval', '4', '--dropout', '0.1'];
+    await ok(['train', ...args, '--max-iters', '8', '--out', straight]);
+    await ok(['train', ...args, '--max-iters', '4', '--out', split]);
+    const resumed = await ok(['train', '--out', split, '--resume', '--max-iters', '8']);
+    expect(resumed.stderr).toContain('resuming');
+    expect(resumed.stderr).toContain('backend: wasm (auto: @tensorflow/tfjs-node-gpu is not installed, @tensorflow/tfjs-node is not installed)');
+    const [a, b] = [metricsOf(straight), metricsOf(split)];
+    expect(b.map((m) => m.step)).toEqual(a.map((m) => m.step));
+    for (let i = 0; i < a.length; i++) {
+      expect(Math.abs(a[i]!.loss - b[i]!.loss)).toBeLessThan(1e-6);
+      expect(Math.abs((a[i]!.valLoss ?? 0) - (b[i]!.valLoss ?? 0))).toBeLessThan(1e-6);
+    }
+  });
+
+  it('Ctrl-C saves a checkpoint and exits cleanly; the run resumes from it', async () => {
+    const out = join(dir, 'interrupted');
+    const child = spawn('node', [cli, 'train', ...TINY, '--max-iters', '100000', '--eval-interval', '1000', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (/step 3\/100000/.test(stdout)) resolve(); // training is under way: interrupt it
+      });
+    });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    const saved = /interrupted: checkpoint at step (\d+) saved/.exec(stdout + stderr);
+    expect(saved).not.toBeNull();
+    const step = Number(saved![1]);
+    expect(step).toBeGreaterThanOrEqual(3);
+    const resumed = await ok(['train', '--out', out, '--resume', '--max-iters', String(step + 2)]);
+    expect(resumed.stderr).toContain(`resuming ${out} at step ${step}`);
+    expect(metricsOf(out).at(-1)!.step).toBe(step + 2);
+  });
+
+  it('stops on a non-finite loss and keeps the last good checkpoint', async () => {
+    const out = join(dir, 'nan');
+    await ok(['train', ...TINY, '--max-iters', '2', '--eval-interval', '2', '--out', out]);
+    const blown = await run(['train', '--out', out, '--resume', '--max-iters', '6', '--lr', '3e38', '--warmup-iters', '0', '--min-lr', '0']);
+    expect(blown.code).toBe(1);
+    expect(blown.stderr).toMatch(/scratchgpt: the loss became (NaN|Infinity|-Infinity) at step \d .*The last good checkpoint \(step 2\) is kept/);
+    const { stdout } = await ok(['eval', '--run', out, '--json']);
+    expect(Number.isFinite(JSON.parse(stdout).valLoss)).toBe(true);
+  });
+});
+
+describe('scratchgpt train: bad input gets a message and exit 1, never a stack trace', () => {
+  const expectFailure = async (args: string[], message: string | RegExp) => {
+    const { code, stderr } = await run(args);
+    expect(code, stderr).toBe(1);
+    if (typeof message === 'string') expect(stderr).toContain(message);
+    else expect(stderr).toMatch(message);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  };
+  const tiny = TINY.filter((_, i) => i > 1); // TINY without --data
+
+  it('refuses missing, empty, binary, invalid UTF-8 and too-short data', async () => {
+    const empty = join(dir, 'empty.txt');
+    const binary = join(dir, 'model.bin');
+    const latin1 = join(dir, 'latin1.txt');
+    const short = join(dir, 'short.txt');
+    writeFileSync(empty, '');
+    writeFileSync(binary, new Uint8Array([80, 75, 3, 4, 0, 0, 1]));
+    writeFileSync(latin1, new Uint8Array([99, 97, 102, 0xe9, 10]));
+    writeFileSync(short, 'To be, or not to be, that is the question.\n');
+    await expectFailure(['train', '--data', join(dir, 'missing.txt'), ...tiny], 'No file or dataset named');
+    await expectFailure(['train', '--data', empty, ...tiny], 'is empty; pass a text file');
+    await expectFailure(['train', '--data', binary, ...tiny], 'looks binary (a NUL byte at offset 4)');
+    await expectFailure(['train', '--data', latin1, ...tiny], 'is not valid UTF-8 text');
+    await expectFailure(['train', '--data', short, ...tiny], /short\.txt is too short: it has 43 tokens .* needs at least blockSize \+ 1 = 9/);
+  });
+
+  it('refuses unknown flags, presets and backends, and invalid values', async () => {
+    await expectFailure(['train', '--bogus'], "unknown option '--bogus'");
+    await expectFailure(['train', '--preset', 'gpt5'], "argument 'gpt5' is invalid. Allowed choices are shakespeare-char-cpu, shakespeare-char");
+    await expectFailure(['train', '--backend', 'tpu'], "argument 'tpu' is invalid");
+    await expectFailure(['train', '--n-layer', 'two'], "option '--n-layer <n>' argument 'two' is invalid. Expected an integer of at least 1.");
+    await expectFailure(['train', '--lr', 'fast'], "argument 'fast' is invalid. Expected a number.");
+    await expectFailure(['train', ...TINY, '--n-embd', '30', '--n-head', '4', '--out', join(dir, 'x1')], 'invalid model setting: nEmbd (30) must be divisible by nHead (4)');
+    await expectFailure(['train', ...TINY, '--dropout', '1.5', '--out', join(dir, 'x2')], 'invalid model setting: dropout must be in [0, 1), got 1.5');
+    await expectFailure(['train', ...TINY, '--min-lr', '1', '--out', join(dir, 'x3')], 'invalid training setting: minLr must be between 0 and lr');
+    await expectFailure(['train', ...TINY, '--tokenizer', 'wordpiece', '--out', join(dir, 'x4')], 'Unknown tokenizer "wordpiece"');
+    await expectFailure(['train', ...TINY, '--backend', 'node', '--out', join(dir, 'x5')], /needs @tensorflow\/tfjs-node, which is not installed.*pnpm add @tensorflow\/tfjs-node/);
+    expect(existsSync(join(dir, 'x1'))).toBe(false); // nothing written for a run that never started
+  });
+
+  it('refuses a run dir that holds another model, and a tokenizer, data or shape that does not fit it', async () => {
+    const out = join(dir, 'taken');
+    await ok(['train', ...TINY, '--max-iters', '1', '--eval-interval', '1', '--out', out]);
+    const other = join(dir, 'other.txt');
+    writeFileSync(other, 'Now is the winter of our discontent\n'.repeat(20));
+    await expectFailure(['train', ...TINY, '--out', out], `${out} already holds a model`);
+    await expectFailure(['train', '--out', out, '--resume', '--tokenizer', 'tiktoken:gpt2'], `--tokenizer tiktoken:gpt2 does not fit the checkpoint, which was trained with char (${vocab} ids)`);
+    await expectFailure(['train', '--out', out, '--resume', '--data', other], 'is not the text this run was trained on');
+    await expectFailure(['train', '--out', out, '--resume', '--n-embd', '32'], "the run's nEmbd is 16; --n-embd 32 does not fit its checkpoint");
+    await expectFailure(['train', '--out', out, '--resume', '--seed', '3'], 'seed cannot change when resuming');
+    await expectFailure(['train', '--out', join(dir, 'nothing'), '--resume'], 'No run directory');
+    await expectFailure(['eval', '--run', out, '--data', other], /the run's tokenizer \(char\) does not fit .*other\.txt/);
+    await expectFailure(['sample', '--run', dir], 'holds no checkpoint');
+    const ckpt = join(out, 'ckpt.safetensors');
+    const bytes = readFileSync(ckpt);
+    bytes[bytes.length - 5]! ^= 0xff; // flip bits in the last weights
+    writeFileSync(ckpt, bytes);
+    await expectFailure(['sample', '--run', out], /checkpoint .*ckpt\.safetensors is unusable: the checksum does not match/);
+    writeFileSync(ckpt, bytes.subarray(0, 1000)); // truncated
+    await expectFailure(['train', '--out', out, '--resume'], /is unusable: not a readable checkpoint \(truncated or damaged\)/);
+  });
+});
