@@ -1,4 +1,5 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
@@ -10,6 +11,13 @@ const shared = resolve(root, '../shared/data');
 const env: Record<string, string> =
   !process.env.SCRATCHGPT_DATA_DIR && existsSync(join(shared, 'tinyshakespeare.txt')) ? { SCRATCHGPT_DATA_DIR: shared } : {};
 
+// Every temporary file of a test run (and the token cache) goes under one directory outside the
+// repository, removed when the run ends (tests/global-setup.ts): nothing lands in ~/.cache or
+// piles up in /tmp.
+const testTmp = join(tmpdir(), `scratchgpt-tests-${process.pid}`);
+mkdirSync(join(testTmp, 'cache'), { recursive: true });
+Object.assign(env, { TMPDIR: testTmp, SCRATCHGPT_CACHE_DIR: join(testTmp, 'cache'), SCRATCHGPT_TEST_TMP: testTmp });
+
 const workspaces = ['packages', 'apps'].flatMap((dir) =>
   readdirSync(join(root, dir), { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(root, dir, d.name, 'package.json')))
@@ -19,6 +27,7 @@ const workspaces = ['packages', 'apps'].flatMap((dir) =>
 export default defineConfig({
   test: {
     env,
+    globalSetup: [join(root, 'tests/global-setup.ts')],
     testTimeout: 60_000,
     projects: [...workspaces, { extends: true, test: { name: 'repo', root, include: ['tests/**/*.test.ts'] } }],
   },
