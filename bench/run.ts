@@ -1,10 +1,11 @@
 // `pnpm bench [suite...]`: runs the benchmark suites, prints markdown, writes bench/results/<suite>.{json,md}.
 import { join } from 'node:path';
 import { writeReport, type Suite } from './report';
+import { browserSuite } from './browser';
 import { modelSuite } from './model';
 import { tokenizersSuite } from './tokenizers';
 
-const suites: Suite[] = [tokenizersSuite, modelSuite];
+const suites: Suite[] = [tokenizersSuite, modelSuite, browserSuite];
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !suites.some((s) => s.name === w));
 if (unknown.length > 0) {

@@ -5,7 +5,6 @@ import { GPT } from '@scratchgpt/model';
 import { BpeTokenizer, CharTokenizer } from '@scratchgpt/tokenizers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { charsCovered, evaluateIds } from './eval';
-import { TextStream } from './text-stream';
 
 beforeAll(async () => {
   expect(await tf.setBackend('cpu')).toBe(true);
@@ -38,18 +37,5 @@ describe('evaluateIds', () => {
     const ids = bpe.encode(text);
     const first = [...bpe.decode(ids.slice(0, 1))].length;
     expect(charsCovered(bpe, ids)).toBe([...text].length - first);
-  });
-});
-
-describe('TextStream', () => {
-  it('holds back a character split across byte-level tokens until it is whole', () => {
-    const bpe = BpeTokenizer.train('plain ascii text', { vocabSize: 256, pattern: 'none' }); // bytes only
-    const written: string[] = [];
-    const stream = new TextStream(bpe, (t) => written.push(t));
-    for (const id of bpe.encode('aé€b')) stream.push(id); // é is 2 bytes, € is 3
-    stream.end();
-    expect(written.join('')).toBe('aé€b');
-    expect(written).toEqual(['a', 'é', '€', 'b']);
-    expect(written.some((t) => t.includes('\uFFFD'))).toBe(false);
   });
 });

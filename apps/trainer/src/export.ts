@@ -36,30 +36,33 @@ export async function exportCommand(opts: { run: string; out: string; backend?: 
   const { model, optimizer, tokenizer, step, metrics, extra } = await loadRun(opts.run);
   optimizer.dispose();
   try {
-    const files = {
-      config: { path: 'config.json', data: new TextEncoder().encode(`${JSON.stringify(model.config, null, 2)}\n`) },
-      weights: { path: 'model.safetensors', data: model.toSafetensors() },
-      tokenizer: { path: 'tokenizer.json', data: new TextEncoder().encode(JSON.stringify(tokenizer.toJSON())) },
-    };
-    const manifest: ExportManifest = {
-      format: EXPORT_FORMAT,
-      source: { run: opts.run, step, valLoss: metrics.findLast((m) => m.valLoss !== undefined)?.valLoss ?? null, preset: extra.preset },
-      params: model.numParams(),
-      tokenizer: tokenizer.name,
-      files: {
-        config: { path: files.config.path, bytes: files.config.data.length, sha256: sha256(files.config.data) },
-        weights: { path: files.weights.path, bytes: files.weights.data.length, sha256: sha256(files.weights.data) },
-        tokenizer: { path: files.tokenizer.path, bytes: files.tokenizer.data.length, sha256: sha256(files.tokenizer.data) },
-      },
-    };
-    await mkdir(opts.out, { recursive: true });
-    for (const { path, data } of Object.values(files)) await writeFileAtomic(join(opts.out, path), data);
-    await writeFileAtomic(join(opts.out, 'manifest.json'), new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
-    return manifest;
+    const valLoss = metrics.findLast((m) => m.valLoss !== undefined)?.valLoss ?? null;
+    return await writeExport(opts.out, model, tokenizer, { run: opts.run, step, valLoss, preset: extra.preset });
   } finally {
     model.dispose();
     tokenizer.dispose?.();
   }
+}
+
+/** Writes `model` and `tokenizer` as an export into `out` (each file atomically, the manifest last). */
+export async function writeExport(out: string, model: GPT, tokenizer: Tokenizer, source: ExportManifest['source']): Promise<ExportManifest> {
+  const files = {
+    config: { path: 'config.json', data: new TextEncoder().encode(`${JSON.stringify(model.config, null, 2)}\n`) },
+    weights: { path: 'model.safetensors', data: model.toSafetensors() },
+    tokenizer: { path: 'tokenizer.json', data: new TextEncoder().encode(JSON.stringify(tokenizer.toJSON())) },
+  };
+  const entry = ({ path, data }: { path: string; data: Uint8Array }) => ({ path, bytes: data.length, sha256: sha256(data) });
+  const manifest: ExportManifest = {
+    format: EXPORT_FORMAT,
+    source,
+    params: model.numParams(),
+    tokenizer: tokenizer.name,
+    files: { config: entry(files.config), weights: entry(files.weights), tokenizer: entry(files.tokenizer) },
+  };
+  await mkdir(out, { recursive: true });
+  for (const { path, data } of Object.values(files)) await writeFileAtomic(join(out, path), data);
+  await writeFileAtomic(join(out, 'manifest.json'), new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
+  return manifest;
 }
 
 /** Reads an export back, checking every file against the manifest. */

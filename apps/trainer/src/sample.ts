@@ -1,7 +1,7 @@
 /** `scratchgpt sample`: streams text from a run's checkpoint. */
 import { selectBackend, type BackendChoice } from './backend';
 import { loadRun } from './run-dir';
-import { TextStream } from './text-stream';
+import { TextStream } from '@scratchgpt/tokenizers';
 
 export interface SampleCommandOptions {
   run: string;

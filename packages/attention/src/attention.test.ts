@@ -137,6 +137,34 @@ describe('attention variants', () => {
     expect(tf.memory().numTensors).toBeLessThan(before);
   });
 
+  it('shows its attention weights (B, nh, T, Tk): causal rows that sum to 1, the same for wrapper and fused', () => {
+    const fused = new MultiHeadAttention(config);
+    const wrapper = new MultiHeadAttentionWrapper(config);
+    copyFusedIntoWrapper(fused, wrapper);
+    const single = new SingleHeadAttention({ ...config, nHead: 1 });
+    const x = input(2, 5);
+    const before = tf.memory().numTensors;
+    const seen = (attn: Attention) => {
+      let w: number[][][][] = [];
+      tf.dispose(attn.forward(x, { onWeights: (t) => (w = t.arraySync() as number[][][][]) }));
+      return w;
+    };
+    const [f, w, s] = [seen(fused), seen(wrapper), seen(single)];
+    expect(tf.memory().numTensors).toBe(before); // nothing kept behind
+    expect([f.length, f[0]!.length, f[0]![0]!.length, f[0]![0]![0]!.length]).toEqual([2, 3, 5, 5]);
+    expect([s.length, s[0]!.length]).toEqual([2, 1]);
+    for (const rows of [...f.flat(), ...s.flat()]) {
+      rows.forEach((row, q) => {
+        expect(Math.abs(row.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-5);
+        expect(Math.max(...row.slice(q + 1))).toBeLessThan(1e-6); // nothing after the query
+      });
+    }
+    const diff = Math.max(...f.flat(3).map((v, i) => Math.abs(v - w.flat(3)[i]!)));
+    expect(diff).toBeLessThan(1e-5);
+    for (const m of [fused, wrapper, single]) m.dispose();
+    x.dispose();
+  });
+
   it('leaks no tensors in forward and backward', () => {
     for (const kind of ['single', 'wrapper', 'fused']) {
       const attn = createAttention(kind, config);

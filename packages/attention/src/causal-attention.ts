@@ -15,13 +15,15 @@ export function causalMask(tq: number, tk: number): tf.Tensor2D {
 
 /**
  * `softmax(q·kᵀ / √hs + mask) · v` with dropout on the weights: `q` `(..., T, hs)` against `k`, `v`
- * `(..., Tk, hs)`, where the T queries are the last T of the Tk positions. Returns `(..., T, hs)`.
+ * `(..., Tk, hs)`, where the T queries are the last T of the Tk positions. Returns `(..., T, hs)`;
+ * `onWeights` sees the weights `(..., T, Tk)` before dropout.
  */
-export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, dropout: Dropout, training: boolean): tf.Tensor {
+export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, dropout: Dropout, training: boolean, onWeights?: (w: tf.Tensor) => void): tf.Tensor {
   return tf.tidy(() => {
     const [tq, tk, hs] = [q.shape[q.rank - 2]!, k.shape[k.rank - 2]!, q.shape[q.rank - 1]!];
     const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hs)); // (..., T, Tk)
-    const weights = dropout.forward(tf.softmax(tf.add(scores, causalMask(tq, tk))), training);
-    return tf.matMul(weights, v); // (..., T, hs)
+    const weights = tf.softmax(tf.add(scores, causalMask(tq, tk))); // (..., T, Tk)
+    onWeights?.(weights);
+    return tf.matMul(dropout.forward(weights, training), v); // (..., T, hs)
   });
 }

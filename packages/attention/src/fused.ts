@@ -40,7 +40,7 @@ export class MultiHeadAttention extends Module implements Attention {
       const [q, k0, v0] = tf.split(this.c_attn.forward(x), 3, -1).map(heads) as [tf.Tensor, tf.Tensor, tf.Tensor];
       const { k, v } = cache ? cache.append(0, k0, v0) : { k: k0, v: v0 }; // (B, nh, Tk, hs)
       // 2. Attention of every head at once (batched matmuls, one mask).
-      const att = causalAttention(q, k, v, this.attnDropout, training); // (B, nh, T, hs)
+      const att = causalAttention(q, k, v, this.attnDropout, training, options.onWeights); // (B, nh, T, hs)
       // 3. Heads merged back: (B, nh, T, hs) → (B, T, C), output projection.
       const y = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B, T, C]);
       cache?.advance(T);

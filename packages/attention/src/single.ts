@@ -25,14 +25,14 @@ export class Head extends Module {
     this.attnDropout = this.addModule('attn_dropout', new Dropout(config.dropout ?? 0, { rng }));
   }
 
-  /** `x`: `(B, T, C)` → `(B, T, headSize)`; with a cache, keys and values of `slot` are prepended. */
-  forward(x: tf.Tensor, training = this.training, cache?: KVCache, slot = 0): tf.Tensor {
+  /** `x`: `(B, T, C)` → `(B, T, headSize)`; with a cache, keys and values of `slot` are prepended. `onWeights` sees `(B, T, Tk)`. */
+  forward(x: tf.Tensor, training = this.training, cache?: KVCache, slot = 0, onWeights?: (w: tf.Tensor) => void): tf.Tensor {
     return tf.tidy(() => {
       const q = this.query.forward(x); // (B, T, hs)
       let k = this.key.forward(x); // (B, T, hs)
       let v = this.value.forward(x); // (B, T, hs)
       if (cache) ({ k, v } = cache.append(slot, k, v)); // (B, Tk, hs)
-      return causalAttention(q, k, v, this.attnDropout, training); // (B, T, hs)
+      return causalAttention(q, k, v, this.attnDropout, training, onWeights); // (B, T, hs)
     });
   }
 }
@@ -53,7 +53,8 @@ export class SingleHeadAttention extends Module implements Attention {
   forward(x: tf.Tensor, options: AttentionForwardOptions = {}): tf.Tensor {
     const training = options.training ?? this.training;
     return tf.tidy(() => {
-      const y = this.residDropout.forward(this.head.forward(x, training, options.cache), training);
+      const onWeights = options.onWeights && ((w: tf.Tensor) => options.onWeights!(tf.expandDims(w, 1))); // (B, 1, T, Tk)
+      const y = this.residDropout.forward(this.head.forward(x, training, options.cache, 0, onWeights), training);
       options.cache?.advance(x.shape[1]!);
       return y;
     });

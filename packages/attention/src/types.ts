@@ -28,6 +28,11 @@ export interface AttentionForwardOptions {
   training?: boolean;
   /** Keys and values of earlier positions; `x` then holds only the new positions, and the cache grows by them. */
   cache?: KVCache;
+  /**
+   * Called during the pass with the attention weights `(B, nh, T, Tk)` (after softmax, before
+   * dropout). They are freed when the pass ends: read them (`arraySync`) or `tf.keep` a clone.
+   */
+  onWeights?: (weights: tf.Tensor) => void;
 }
 
 /** Causal self-attention: `[B, T, C]` in, `[B, T, C]` out; position t sees positions ≤ t only. */

@@ -27,7 +27,13 @@ export class MultiHeadAttentionWrapper extends Module implements Attention {
   forward(x: tf.Tensor, options: AttentionForwardOptions = {}): tf.Tensor {
     const training = options.training ?? this.training;
     return tf.tidy(() => {
-      const outs = this.heads.map((head, i) => head.forward(x, training, options.cache, i)); // nHead × (B, T, hs)
+      const weights: tf.Tensor[] = [];
+      const keep = options.onWeights && ((w: tf.Tensor) => weights.push(tf.keep(tf.clone(w)))); // outlive the head's tidy
+      const outs = this.heads.map((head, i) => head.forward(x, training, options.cache, i, keep)); // nHead × (B, T, hs)
+      if (options.onWeights) {
+        options.onWeights(tf.stack(weights, 1)); // (B, nh, T, Tk)
+        tf.dispose(weights);
+      }
       const y = this.residDropout.forward(this.c_proj.forward(tf.concat(outs, -1)), training); // (B, T, C)
       options.cache?.advance(x.shape[1]!);
       return y;

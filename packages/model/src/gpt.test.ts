@@ -177,6 +177,35 @@ describe('GPT.generate', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('awaits an async onToken before the next token', async () => {
+    const model = new GPT(tiny);
+    const events: string[] = [];
+    await model.generate([1], {
+      maxNewTokens: 3,
+      temperature: 0,
+      onToken: async () => {
+        events.push('start');
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        events.push('end');
+      },
+    });
+    expect(events).toEqual(['start', 'end', 'start', 'end', 'start', 'end']);
+  });
+
+  it('shows one layer\'s attention weights for a text: [head][query][key], causal, rows summing to 1', async () => {
+    const model = new GPT(tiny, { seed: 2 });
+    const before = tf.memory().numTensors;
+    const w = await model.attentionWeights([1, 2, 3, 4], 1);
+    expect(tf.memory().numTensors).toBe(before);
+    expect([w.length, w[0]!.length, w[0]![0]!.length]).toEqual([tiny.nHead, 4, 4]);
+    for (const head of w) head.forEach((row, q) => {
+      expect(Math.abs(row.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-5);
+      expect(Math.max(0, ...row.slice(q + 1))).toBeLessThan(1e-6);
+    });
+    expect(w).not.toEqual(await model.attentionWeights([1, 2, 3, 4], 0));
+    await expect(model.attentionWeights([1], tiny.nLayer)).rejects.toThrow(`layer must be in [0, ${tiny.nLayer})`);
+  });
+
   it('explains bad arguments', async () => {
     const model = new GPT(tiny);
     await expect(model.generate([], { maxNewTokens: 1 })).rejects.toThrow('the prompt needs at least one token');

@@ -54,9 +54,9 @@ export class Block extends Module {
     this.mlp = this.addModule('mlp', new MLP(c, rng));
   }
 
-  forward(x: tf.Tensor, training: boolean, cache?: KVCache): tf.Tensor {
+  forward(x: tf.Tensor, training: boolean, cache?: KVCache, onWeights?: (w: tf.Tensor) => void): tf.Tensor {
     return tf.tidy(() => {
-      const h = tf.add(x, this.attn.forward(this.ln_1.forward(x), { training, cache })); // (B, T, C)
+      const h = tf.add(x, this.attn.forward(this.ln_1.forward(x), { training, cache, onWeights })); // (B, T, C)
       return tf.add(h, this.mlp.forward(this.ln_2.forward(h), training)); // (B, T, C)
     });
   }
@@ -87,6 +87,8 @@ export interface ForwardOptions {
   training?: boolean;
   /** One KV cache per layer (from `model.createCaches()`); `idx` then holds only new positions. */
   caches?: KVCache[];
+  /** Called with each layer's attention weights `(B, nh, T, Tk)` during the pass (read or keep them there). */
+  onAttention?: (layer: number, weights: tf.Tensor) => void;
 }
 
 /** Options of {@link GPT.generate}. */
@@ -95,8 +97,8 @@ export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
   /** Seed of the sampling. Default 0. */
   seed?: number;
-  /** Called with each new token as it is chosen. */
-  onToken?: (id: number) => void;
+  /** Called with each new token as it is chosen; a returned promise is awaited (e.g. to let a page repaint). */
+  onToken?: (id: number) => unknown;
   /** Stops generation when aborted (the tokens so far are returned). */
   signal?: AbortSignal;
   /** Reuse keys and values of earlier positions. Default `true`. */
@@ -159,13 +161,38 @@ export class GPT extends Module {
       const pos = tf.range(offset, offset + T, 1, 'int32'); // (T)
       let x = t.drop.forward(tf.add(t.wte.forward(idx), t.wpe.forward(pos)), training); // (B, T, C)
       // 2. The blocks.
-      t.h.forEach((block, i) => (x = block.forward(x, training, caches?.[i])));
+      t.h.forEach((block, i) => (x = block.forward(x, training, caches?.[i], options.onAttention && ((w) => options.onAttention!(i, w)))));
       // 3. Final LayerNorm and the head (tied: x · wteᵀ).
       x = t.ln_f.forward(x);
       if (this.lm_head) return this.lm_head.forward(x) as tf.Tensor3D;
       const flat = tf.reshape(x, [B * T, this.config.nEmbd]); // (B·T, C)
       return tf.reshape(tf.matMul(flat, t.wte.weight, false, true), [B, T, this.config.vocabSize]) as tf.Tensor3D; // (B, T, V)
     });
+  }
+
+  /**
+   * The attention weights of one layer for a sequence of ids (its last `blockSize`), in eval mode:
+   * `[head][query][key]`, each row a probability distribution over the positions up to the query.
+   */
+  async attentionWeights(ids: readonly number[], layer: number): Promise<number[][][]> {
+    const L = this.transformer.h.length;
+    if (!Number.isInteger(layer) || layer < 0 || layer >= L) throw new RangeError(`GPT.attentionWeights: layer must be in [0, ${L}), got ${layer}.`);
+    if (ids.length === 0) throw new Error('GPT.attentionWeights: pass at least one token id.');
+    const context = ids.slice(-this.config.blockSize);
+    let kept: tf.Tensor | undefined;
+    tf.tidy(() => {
+      this.forward(tf.tensor2d(context, [1, context.length], 'int32'), {
+        training: false,
+        onAttention: (i, w) => {
+          if (i === layer) kept = tf.keep(tf.squeeze(w, [0])); // (nh, T, T)
+        },
+      });
+    });
+    try {
+      return (await kept!.array()) as number[][][];
+    } finally {
+      kept!.dispose();
+    }
   }
 
   /** Mean cross-entropy of `targets` `(B, T)` (token ids) under the logits of `idx` `(B, T)`, in nats. */
@@ -225,7 +252,7 @@ export class GPT extends Module {
         // 2. Pick the next token.
         const next = options.temperature === 0 ? argmax(row) : sampleLogits(row, options, rng);
         ids.push(next);
-        onToken?.(next);
+        await onToken?.(next);
       }
     } finally {
       if (caches) disposeAll(caches);

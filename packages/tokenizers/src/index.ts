@@ -4,6 +4,7 @@ export { CharTokenizer, UNK_TEXT, type CharTokenizerOptions } from './char-token
 export { TOKENIZER_SPECS, createTokenizer } from './from-spec';
 export { loadTokenizer } from './load';
 export { MINBPE_PATTERNS, fromMinbpeModel, toMinbpeModel } from './minbpe-format';
+export { TextStream } from './text-stream';
 export { bytesPerToken, compressionStats, countChars, tokensPerChar, type CompressionStats } from './stats';
 export { TIKTOKEN_VOCAB_SIZES, TiktokenTokenizer, type TiktokenTokenizerOptions } from './tiktoken-tokenizer';
 export {

@@ -3,7 +3,7 @@
  * the text is decoded from all tokens so far and a trailing U+FFFD (an unfinished character) is
  * held back until the next token completes it.
  */
-import type { Tokenizer } from '@scratchgpt/tokenizers';
+import type { Tokenizer } from './types';
 
 export class TextStream {
   private readonly ids: number[] = [];
