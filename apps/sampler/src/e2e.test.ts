@@ -61,6 +61,27 @@ describe('the sampler in Chromium', () => {
     }, 180_000);
   }
 
+  it('stops a long generation at once, and stays responsive while generating', async () => {
+    await page.goto(`${server.url}/?model=${encodeURIComponent('/model/manifest.json')}&backend=wasm`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.fill('#max-new-tokens', '100000');
+    await page.click('[data-testid="generate"]');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="tokens-per-second"]')?.textContent) > 0);
+    await page.fill('#seed', '42'); // the page takes input mid-generation
+    await page.click('[data-testid="stop"]');
+    await page.waitForSelector('[data-testid="output"][data-state="done"]', { timeout: 10_000 });
+    const tokens = Number(await page.getAttribute('[data-testid="output"]', 'data-tokens'));
+    expect(tokens).toBeGreaterThan(0);
+    expect(tokens).toBeLessThan(100_000);
+  }, 60_000);
+
+  it('names an unknown backend in the URL and starts a real one', async () => {
+    await page.goto(`${server.url}/?backend=tpu`);
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.textContent('[data-testid="error"]')).toContain('Unknown backend "tpu" in the URL');
+    expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(await page.textContent('[data-testid="backend"]'));
+  }, 60_000);
+
   it('says in words when a file does not match its manifest, and keeps the page', async () => {
     await page.goto(`${server.url}/?model=${encodeURIComponent('/damaged/manifest.json')}&backend=cpu`);
     await page.waitForSelector('body[data-ready="true"]');

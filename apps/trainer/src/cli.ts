@@ -2,7 +2,9 @@
  * The `scratchgpt` command line: tokenize, train, sample, eval and export. Each command lives in
  * its own module; this file only declares flags and turns them into typed options.
  */
+import { readFileSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { resolveDataset } from '@scratchgpt/data/node';
 import { TOKENIZER_SPECS } from '@scratchgpt/tokenizers';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -14,6 +16,10 @@ import { sampleCommand } from './sample';
 import { kebab, PRESETS, type ModelSettings, type TrainSettings } from './settings';
 import { tokenizeReport } from './tokenize-report';
 import { trainCommand } from './train';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** What the wasm backend says when its heap is exhausted. */
+const OUT_OF_MEMORY = /out of memory|null function or function signature mismatch|memory access out of bounds|Cannot enlarge memory/i;
 
 const integer = (min: number) => (value: string) => {
   const n = Number(value);
@@ -59,7 +65,8 @@ const backendOption = () => new Option('--backend <name>', 'TensorFlow.js backen
 export function createProgram(): Command {
   const program = new Command('scratchgpt')
     .description('Build, train, compare and sample GPT language models from scratch on TensorFlow.js.')
-    .showHelpAfterError();
+    .version(VERSION)
+    .showHelpAfterError('(add --help for usage)');
 
   program
     .command('tokenize')
@@ -164,11 +171,17 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode; // commander already printed it
-    console.error(`scratchgpt: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`scratchgpt: ${message}`);
+    if (OUT_OF_MEMORY.test(message)) {
+      console.error('scratchgpt: this looks like the backend ran out of memory (the wasm heap stops at 4 GB): try a smaller --batch-size or --block-size, with --grad-accum to keep the batch.');
+    }
     return 1;
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/scratchgpt')) {
+// Run when started as a program (directly, through a symlink, or as the `scratchgpt` bin).
+const invoked = process.argv[1] ? realpathSync(process.argv[1]) : '';
+if (invoked === fileURLToPath(import.meta.url)) {
   process.exitCode = await main(process.argv.slice(2));
 }

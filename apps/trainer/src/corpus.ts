@@ -1,10 +1,10 @@
 /**
  * The training text: found (a file or a dataset name), checked (present, not empty, not binary),
- * tokenized with a cache, and split 90/10 into train and val ids as nanoGPT does.
+ * split 90/10 by characters into train and val text as nanoGPT does, and tokenized.
  */
 import { readFile } from 'node:fs/promises';
-import { trainValSplit, type TokenArray } from '@scratchgpt/data';
-import { loadTokens, resolveDataset, sha256File } from '@scratchgpt/data/node';
+import { toTokenArray, type TokenArray } from '@scratchgpt/data';
+import { resolveDataset, sha256File } from '@scratchgpt/data/node';
 import { createTokenizer, loadTokenizer, TOKENIZER_SPECS, type Tokenizer } from '@scratchgpt/tokenizers';
 
 /** Fraction of the text used for training; the rest is the held-out val split. */
@@ -14,7 +14,6 @@ export interface Corpus {
   path: string;
   sha256: string;
   text: string;
-  ids: TokenArray;
 }
 
 /** Resolves `data` (a path or a dataset name) and reads it as UTF-8 text, refusing empty or binary files. */
@@ -30,6 +29,7 @@ export async function readCorpusText(data: string, log: (line: string) => void):
   } catch {
     throw new Error(`${path} is not valid UTF-8 text; convert it to UTF-8 (e.g. with iconv) or pass another file.`);
   }
+  if (text.trim().length === 0) throw new Error(`${path} holds only whitespace; pass a text file with some text in it.`);
   return { path, sha256: await sha256File(path), text };
 }
 
@@ -45,31 +45,44 @@ export async function buildTokenizer(spec: string, text: string): Promise<Tokeni
     } catch {
       throw new Error(`No tokenizer file ${spec}; pass a tokenizer JSON saved by scratchgpt, or one of ${TOKENIZER_SPECS}.`);
     }
-    return loadTokenizer(json);
+    try {
+      return loadTokenizer(json);
+    } catch (error) {
+      throw new Error(`${spec} is not a usable tokenizer JSON: ${(error as Error).message}`, { cause: error });
+    }
   }
-  const trainText = spec.startsWith('bpe:') ? text.slice(0, Math.floor(text.length * TRAIN_FRACTION)) : text;
+  const trainText = spec.startsWith('bpe:') ? text.slice(0, splitPoint(text)) : text;
   return createTokenizer(spec, trainText);
 }
 
-/** Encodes the text (through the token cache) and checks both splits hold at least one block. */
-export async function tokenizeCorpus(
+/** Where the train split ends: the first 90% of the characters, as nanoGPT's `prepare.py`. */
+export const splitPoint = (text: string): number => Math.floor(text.length * TRAIN_FRACTION);
+
+/**
+ * Splits the text by characters (so every tokenizer is measured on the same val text) and
+ * encodes each part; checks that the val part holds at least one block.
+ */
+export function tokenizeCorpus(
   file: { path: string; sha256: string; text: string },
   tokenizer: Tokenizer,
   blockSize: number,
-): Promise<Corpus & { train: TokenArray; val: TokenArray }> {
-  let ids: TokenArray;
+): Corpus & { train: TokenArray; val: TokenArray } {
+  const cut = splitPoint(file.text);
+  let train: TokenArray;
+  let val: TokenArray;
   try {
-    ids = (await loadTokens(file.path, tokenizer)).ids;
+    train = toTokenArray(tokenizer.encode(file.text.slice(0, cut)));
+    val = toTokenArray(tokenizer.encode(file.text.slice(cut)));
   } catch (error) {
     throw new Error(`the tokenizer ${tokenizer.name} cannot encode ${file.path}: ${(error as Error).message}`, { cause: error });
   }
-  const { train, val } = trainValSplit(ids, TRAIN_FRACTION);
   const need = blockSize + 1;
-  if (val.length < need) {
+  if (val.length < need || train.length < need) {
+    const chars = Math.ceil((need * file.text.length) / Math.max(1, val.length) / (1 - TRAIN_FRACTION));
     throw new Error(
-      `${file.path} is too short: it has ${ids.length} tokens (${tokenizer.name}), and its 10% val split (${val.length}) needs ` +
-        `at least blockSize + 1 = ${need}. Use a text of at least ${Math.ceil(need / (1 - TRAIN_FRACTION))} tokens, or a smaller --block-size.`,
+      `${file.path} is too short: its last 10% (the val split) is ${val.length} tokens (${tokenizer.name}), and a block needs ` +
+        `blockSize + 1 = ${need}. Use a text of roughly ${chars} characters or more, or a smaller --block-size.`,
     );
   }
-  return { ...file, ids, train, val };
+  return { ...file, train, val };
 }

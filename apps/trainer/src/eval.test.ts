@@ -29,6 +29,16 @@ describe('evaluateIds', () => {
     model.dispose();
   });
 
+  it('evaluates without dropout, whatever mode the model is in', () => {
+    const model = new GPT({ vocabSize: 11, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 8, dropout: 0.5, bias: true }, { seed: 4 });
+    const ids = Array.from({ length: 30 }, (_, i) => (i * 3 + 1) % 11);
+    model.eval();
+    const reference = evaluateIds(model, ids, 2).nats;
+    model.train();
+    expect(Math.abs(evaluateIds(model, ids, 2).nats - reference)).toBeLessThan(1e-4);
+    model.dispose();
+  });
+
   it('counts the characters the targets cover, for any tokenizer', () => {
     const text = 'héllo wörld, héllo wörld';
     const char = CharTokenizer.fromText(text);

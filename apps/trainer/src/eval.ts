@@ -36,7 +36,7 @@ export function evaluateIds(model: GPT, ids: ArrayLike<number>, batchSize: numbe
         y[row * len + t] = ids[start + t + 1]!;
       }
     });
-    const mean = tf.tidy(() => model.loss(tf.tensor2d(x, [starts.length, len], 'int32'), tf.tensor2d(y, [starts.length, len], 'int32')).dataSync()[0]!);
+    const mean = tf.tidy(() => model.loss(tf.tensor2d(x, [starts.length, len], 'int32'), tf.tensor2d(y, [starts.length, len], 'int32'), { training: false }).dataSync()[0]!);
     nats += mean * starts.length * len;
     tokens += starts.length * len;
   };
@@ -62,12 +62,13 @@ export async function evalCommand(opts: { run: string; data?: string; backend: B
   await selectBackend(opts.backend);
   const { model, optimizer, tokenizer, extra } = await loadRun(opts.run);
   optimizer.dispose();
+  model.eval(); // no dropout
   try {
     const file = await readCorpusText(opts.data ?? extra.data.path, (line) => console.error(line));
     let ids: ArrayLike<number>;
     if (opts.data === undefined) {
       if (file.sha256 !== extra.data.sha256) throw new Error(`${file.path} changed since the run was trained on it; pass --data to evaluate on a text of your choice.`);
-      ids = (await tokenizeCorpus(file, tokenizer, model.config.blockSize)).val;
+      ids = tokenizeCorpus(file, tokenizer, model.config.blockSize).val;
     } else {
       try {
         ids = tokenizer.encode(file.text);
@@ -80,7 +81,7 @@ export async function evalCommand(opts: { run: string; data?: string; backend: B
     const { nats, tokens } = evaluateIds(model, ids, extra.settings.batchSize);
     const seconds = (performance.now() - t) / 1000;
     const chars = charsCovered(tokenizer, ids);
-    return { valLoss: nats / tokens, bitsPerChar: nats / Math.LN2 / chars, tokens, chars, seconds, text: file.path, split: opts.data === undefined ? 'val (last 10%)' : 'whole file' };
+    return { valLoss: nats / tokens, bitsPerChar: nats / Math.LN2 / chars, tokens, chars, seconds, text: file.path, split: opts.data === undefined ? 'the val split, its last 10%' : 'the whole file' };
   } finally {
     model.dispose();
     tokenizer.dispose?.();

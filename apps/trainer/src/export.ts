@@ -6,7 +6,7 @@
  * - `manifest.json`: format, source run, and the size and sha256 of each file above.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@scratchgpt/data/node';
@@ -30,6 +30,7 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 
 export async function exportCommand(opts: { run: string; out: string; backend?: BackendChoice }): Promise<ExportManifest> {
   await selectBackend(opts.backend ?? 'auto');
+  if (existsSync(opts.out) && !statSync(opts.out).isDirectory()) throw new Error(`--out ${opts.out} is a file; pass a directory for the export.`);
   if (existsSync(opts.out) && readdirSync(opts.out).length > 0 && !existsSync(join(opts.out, 'manifest.json'))) {
     throw new Error(`${opts.out} is not empty and holds no export; pass an empty or new directory to --out.`);
   }

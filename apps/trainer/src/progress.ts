@@ -54,6 +54,9 @@ export function createProgress(options: { tty: boolean; startStep: number; maxIt
       bar.update(r.step, { loss: r.loss.toFixed(4), tps: Math.round(r.tokensPerSec), etaText: eta(r) });
     },
     log: (text) => bars.log(`${text}\n`),
-    stop: () => bars.stop(),
+    stop: () => {
+      bars.update(); // flush lines logged since the last redraw
+      bars.stop();
+    },
   };
 }

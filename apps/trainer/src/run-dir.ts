@@ -21,6 +21,8 @@ export interface Metric {
   tokensPerSec: number;
   /** Val-split estimate, at evaluations only. */
   valLoss?: number;
+  /** Global gradient norm before clipping, at steps only. */
+  gradNorm?: number;
 }
 
 /** What the trainer keeps in the checkpoint's `extra`. */

@@ -2,6 +2,7 @@
  * Starting a training run: a new one from a preset and flags, or the one in `--out` resumed, after
  * checking that the data, tokenizer, model shape and recipe given fit its checkpoint.
  */
+import { existsSync, statSync } from 'node:fs';
 import { GPT } from '@scratchgpt/model';
 import { AdamW, decayedParameters } from '@scratchgpt/train';
 import type { Tokenizer } from '@scratchgpt/tokenizers';
@@ -24,6 +25,7 @@ export interface RunState {
 }
 
 export async function newRun(opts: TrainCommandOptions, say: (line: string) => void): Promise<RunState> {
+  if (existsSync(opts.out) && !statSync(opts.out).isDirectory()) throw new Error(`--out ${opts.out} is a file; pass a directory for the run.`);
   if (hasCheckpoint(opts.out)) {
     throw new Error(`${opts.out} already holds a model (${runPath(opts.out, 'checkpoint')}); pass --resume to continue it, or another --out for a new run.`);
   }

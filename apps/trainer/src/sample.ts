@@ -23,10 +23,16 @@ export async function sampleCommand(opts: SampleCommandOptions, write: (text: st
     const prompt = opts.prompt.length > 0 ? tokenizer.encode(opts.prompt) : [];
     if (prompt.length === 0) throw new Error('the prompt encodes to no tokens; pass a non-empty --prompt (the default is a newline).');
     const stream = new TextStream(tokenizer, write);
-    write(opts.prompt);
     const controller = new AbortController();
     const stop = () => controller.abort();
     process.once('SIGINT', stop);
+    // A reader that goes away (`| head`) stops the generation quietly.
+    process.stdout.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' ? stop() : undefined));
+    let started = false;
+    const begin = () => {
+      if (!started) write(opts.prompt); // after generate has checked its options
+      started = true;
+    };
     try {
       await model.generate(prompt, {
         maxNewTokens: opts.maxNewTokens,
@@ -35,11 +41,16 @@ export async function sampleCommand(opts: SampleCommandOptions, write: (text: st
         topP: opts.topP,
         seed: opts.seed,
         signal: controller.signal,
-        onToken: (id) => stream.push(id),
+        onToken: (id) => {
+          begin();
+          stream.push(id);
+        },
       });
+      begin();
     } finally {
       process.off('SIGINT', stop);
     }
+    if (controller.signal.aborted && process.stdout.writableEnded) return;
     stream.end();
     write('\n');
   } finally {

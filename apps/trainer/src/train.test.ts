@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -138,6 +138,37 @@ describe('scratchgpt train: resume, Ctrl-C, NaN', () => {
     expect(metricsOf(out).at(-1)!.step).toBe(step + 2);
   });
 
+  it('with --max-iters 0 evaluates and saves the untrained model', async () => {
+    const out = join(dir, 'zero');
+    await ok(['train', ...TINY, '--max-iters', '0', '--out', out]);
+    expect(metricsOf(out).map((m) => m.step)).toEqual([0]);
+    expect(existsSync(join(out, 'ckpt.safetensors'))).toBe(true);
+  });
+
+  it('runs through a symlink as well (npm bins are symlinks)', async () => {
+    const link = join(dir, 'scratchgpt-link.js');
+    symlinkSync(cli, link);
+    const { stdout } = await promisify(execFile)('node', [link, '--version']);
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('Ctrl-C after an update that broke the weights does not save them over the good checkpoint', async () => {
+    const out = join(dir, 'nan-interrupted');
+    await ok(['train', ...TINY, '--max-iters', '2', '--eval-interval', '2', '--out', out]);
+    const child = spawn('node', [cli, 'train', '--out', out, '--resume', '--max-iters', '100000', '--lr', '3e38', '--warmup-iters', '0', '--min-lr', '0'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+    let output = '';
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (/step 3\/100000/.test(output)) child.kill('SIGINT'); // weights already broken by the step-2 update
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(output).toMatch(/the loss became NaN at step \d+ .*The last good checkpoint \(step 2\) is kept/);
+    const { stdout } = await ok(['eval', '--run', out, '--json']);
+    expect(Number.isFinite(JSON.parse(stdout).valLoss)).toBe(true);
+  });
+
   it('stops on a non-finite loss and keeps the last good checkpoint', async () => {
     const out = join(dir, 'nan');
     await ok(['train', ...TINY, '--max-iters', '2', '--eval-interval', '2', '--out', out]);
@@ -172,7 +203,11 @@ describe('scratchgpt train: bad input gets a message and exit 1, never a stack t
     await expectFailure(['train', '--data', empty, ...tiny], 'is empty; pass a text file');
     await expectFailure(['train', '--data', binary, ...tiny], 'looks binary (a NUL byte at offset 4)');
     await expectFailure(['train', '--data', latin1, ...tiny], 'is not valid UTF-8 text');
-    await expectFailure(['train', '--data', short, ...tiny], /short\.txt is too short: it has 43 tokens .* needs at least blockSize \+ 1 = 9/);
+    await expectFailure(['train', '--data', short, ...tiny], /short\.txt is too short: its last 10% \(the val split\) is 5 tokens \(char\), and a block needs blockSize \+ 1 = 9/);
+    const spaces = join(dir, 'spaces.txt');
+    writeFileSync(spaces, ' \n'.repeat(300));
+    await expectFailure(['train', '--data', spaces, ...tiny], 'holds only whitespace');
+    await expectFailure(['train', ...TINY, '--out', corpus], `--out ${corpus} is a file; pass a directory for the run.`);
   });
 
   it('refuses unknown flags, presets and backends, and invalid values', async () => {

@@ -5,7 +5,7 @@
  * AdamW step with warmup + cosine learning rate, accumulation and clipping; 4. Ctrl-C saves and
  * exits cleanly; a NaN or infinite loss stops with the last good checkpoint kept.
  */
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import { RandomBatchSampler } from '@scratchgpt/data';
 import { cosineSchedule, estimateLoss, trainStep, writeCheckpoint } from '@scratchgpt/train';
@@ -54,7 +54,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   };
   const s = extra.settings;
   const file = await readCorpusText(extra.data.path, say);
-  const corpus = await tokenizeCorpus(file, tokenizer, model.config.blockSize);
+  const corpus = tokenizeCorpus(file, tokenizer, model.config.blockSize);
   const blockSize = model.config.blockSize;
   const sampler = (ids: ArrayLike<number>, seed: number, state?: number[]) => {
     const r = new RandomBatchSampler(ids, { batchSize: s.batchSize, blockSize, seed });
@@ -70,7 +70,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
       `${model.config.nEmbd} wide, block ${blockSize}, attention ${model.config.attention}; tokenizer ${tokenizer.name} (${tokenizer.vocabSize} ids)`,
   );
   say(`data: ${corpus.path}: ${corpus.train.length} train and ${corpus.val.length} val tokens`);
-  if (run.step >= s.maxIters) {
+  if (opts.resume && run.step >= s.maxIters) {
     say(`${opts.out} is already trained to step ${run.step} (--max-iters ${s.maxIters}): nothing to do. Pass a larger --max-iters to train further.`);
     return dispose();
   }
@@ -78,6 +78,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   // 3. The loop.
   await mkdir(opts.out, { recursive: true });
   await writeFile(runPath(opts.out, 'metrics'), metrics.map((m) => `${JSON.stringify(m)}\n`).join(''));
+  if (!opts.resume) await rm(runPath(opts.out, 'samples'), { force: true }); // a fresh run's samples only
   const tokensPerStep = s.batchSize * blockSize * s.gradAccum;
   const progress = createProgress({ tty: opts.tty ?? process.stderr.isTTY === true, startStep: run.step, maxIters: s.maxIters, logInterval: s.logInterval, tokensPerStep });
   const evaluated = new Set(metrics.filter((m) => m.valLoss !== undefined).map((m) => m.step));
@@ -91,6 +92,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
     return new Error(`the loss became ${loss} at step ${step} ${where}, so training stopped. ${kept}; resume it with a lower --lr or --grad-clip.`);
   };
   const save = async (step: number) => {
+    if (!parametersFinite(model)) throw notFinite(NaN, step, '(in the weights, found before saving)');
     extra.seconds = elapsed();
     started = performance.now();
     extra.evalData = { train: evalTrain.getState(), val: evalVal.getState() };
@@ -105,10 +107,14 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
-    if (interrupts > 1) process.exit(130);
+    if (interrupts > 1) {
+      progress.stop();
+      process.exit(130);
+    }
     progress.log('Ctrl-C: saving a checkpoint after this step (press Ctrl-C again to quit without saving)');
   };
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
   try {
     for (let step = run.step; ; step++) {
       // 3a. Evaluate, plot, sample, checkpoint.
@@ -138,23 +144,29 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
       const t = performance.now();
       const lr = lrAt(step);
       const batches = Array.from({ length: s.gradAccum }, () => trainBatches.next().toTensors(tf));
-      const { loss } = trainStep(model, batches, optimizer, { lr, gradClip: s.gradClip });
+      const { loss, gradNorm } = trainStep(model, batches, optimizer, { lr, gradClip: s.gradClip });
       tf.dispose(batches.flatMap((b) => [b.x, b.y]));
       if (!Number.isFinite(loss)) throw notFinite(loss, step, `(lr ${lr.toExponential(2)})`);
       tokensPerSec = tokensPerStep / ((performance.now() - t) / 1000);
       smoothed = smoothed === 0 ? tokensPerSec : 0.9 * smoothed + 0.1 * tokensPerSec; // for the display and ETA
-      await record({ step: step + 1, loss, lr, tokensPerSec });
+      await record({ step: step + 1, loss, lr, tokensPerSec, gradNorm });
       progress.update({ step: step + 1, loss, lr, tokensPerSec: smoothed });
       await new Promise((resolve) => setImmediate(resolve)); // lets Ctrl-C be noticed between steps
     }
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
     progress.stop();
   }
   const last = metrics.findLast((m) => m.valLoss !== undefined)!;
   say(`done: ${s.maxIters} steps in ${formatDuration(extra.seconds)}; train loss ${last.loss.toFixed(4)}, val loss ${last.valLoss!.toFixed(4)}; run in ${opts.out}`);
   say(`sample from it: scratchgpt sample --run ${opts.out}`);
   dispose();
+}
+
+/** Whether every weight is a finite number (one update can break them while its loss looked fine). */
+function parametersFinite(model: { namedParameters(): Array<[string, tf.Variable]> }): boolean {
+  return tf.tidy(() => model.namedParameters().every(([, p]) => tf.all(tf.isFinite(p)).dataSync()[0] === 1));
 }
 
 /** nanoGPT samples from a newline; a vocabulary without one starts from id 0. */

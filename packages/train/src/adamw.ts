@@ -53,7 +53,8 @@ export class AdamW {
     }
     for (const name of decay) if (!params.some(([n]) => n === name)) throw new Error(`AdamW: decay names "${name}", which is not a parameter.`);
     for (const [name, param] of params) {
-      this.slots.set(name, { param, decay: decay.has(name), m: tf.variable(tf.zerosLike(param), false), v: tf.variable(tf.zerosLike(param), false) });
+      const zeros = () => tf.tidy(() => tf.variable(tf.zerosLike(param), false)); // the zeros tensor is freed, the variable kept
+      this.slots.set(name, { param, decay: decay.has(name), m: zeros(), v: zeros() });
     }
   }
 

@@ -46,6 +46,17 @@ describe('AdamW', () => {
     expect(() => other.setState({ ...state, m: {} })).toThrow('the saved state has no moments of size 3 for "p"');
   });
 
+  it('holds two moment tensors per parameter and nothing more; dispose frees them', () => {
+    const p = tf.variable(tf.ones([3, 2]));
+    const before = tf.memory().numTensors;
+    const opt = new AdamW([['p', p]], new Set(['p']));
+    expect(tf.memory().numTensors).toBe(before + 2);
+    opt.step(new Map([['p', tf.onesLike(p)]]));
+    expect(tf.memory().numTensors).toBe(before + 3); // + the gradient passed in
+    opt.dispose();
+    expect(tf.memory().numTensors).toBe(before + 1);
+  });
+
   it('decays Linear weights only: not biases, LayerNorms or embeddings', () => {
     const model = new GPT({ vocabSize: 11, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 8, dropout: 0, bias: true, tieWeights: false });
     expect([...decayedParameters(model)].sort()).toEqual([
