@@ -9,6 +9,9 @@ import { resolveDataset } from '@scratchgpt/data/node';
 import { TOKENIZER_SPECS } from '@scratchgpt/tokenizers';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { BACKENDS, type BackendChoice } from './backend';
+import Table from 'cli-table3';
+import { compareAttention, compareTokenizers } from './compare';
+import type { ComparisonReport } from './compare-report';
 import { evalCommand } from './eval';
 import { exportCommand } from './export';
 import { formatTokenizeReport } from './format';
@@ -62,6 +65,32 @@ const TRAIN_FLAGS: Array<[keyof TrainSettings, string, (v: string) => number]> =
 
 const backendOption = () => new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKENDS).default('auto');
 
+/** Adds the model and training flags (no defaults: unset means the preset's). */
+function addRunFlags(cmd: Command, blockHelp = 'context length in tokens'): Command {
+  for (const [key, help, parse] of MODEL_FLAGS) cmd.option(`--${kebab(key)} <n>`, `${key === 'blockSize' ? blockHelp : help} (default: the preset's)`, parse);
+  for (const [key, help, parse] of TRAIN_FLAGS) cmd.option(`--${kebab(key)} <n>`, `${help} (default: the preset's)`, parse);
+  return cmd;
+}
+
+/** The model and training fields given on the command line. */
+function runFlags(opts: Record<string, unknown>): { model: Partial<ModelSettings>; train: Partial<TrainSettings> } {
+  const model: Partial<ModelSettings> = {};
+  for (const [key] of MODEL_FLAGS) if (opts[key] !== undefined) Object.assign(model, { [key]: opts[key] });
+  const train: Partial<TrainSettings> = {};
+  for (const [key] of TRAIN_FLAGS) if (opts[key] !== undefined) train[key] = opts[key] as number;
+  return { model, train };
+}
+
+const presetOption = () =>
+  new Option('--preset <name>', Object.entries(PRESETS).map(([n, p]) => `${n}: ${p.description}`).join('; ')).choices(Object.keys(PRESETS)).default('shakespeare-char-cpu');
+
+/** The comparison's table on the terminal, and where the full report is. */
+function printTable(report: ComparisonReport, out: string): void {
+  const table = new Table({ head: report.columns });
+  for (const row of report.rows) table.push(row.map((cell) => String(cell).replace(/\*\*/g, '')));
+  console.log(`${table.toString()}\n${report.notes.find((n) => n.startsWith('Step 0')) ?? ''}\nreport: ${out}/report.md, report.json, by-step.svg, by-time.svg`.replace(/\n\n/, '\n'));
+}
+
 export function createProgram(): Command {
   const program = new Command('scratchgpt')
     .description('Build, train, compare and sample GPT language models from scratch on TensorFlow.js.')
@@ -86,25 +115,20 @@ export function createProgram(): Command {
   const train = program
     .command('train')
     .description('Train a GPT (nanoGPT recipe): progress, metrics.jsonl, loss.svg, samples and a checkpoint in the run directory.')
-    .addOption(new Option('--preset <name>', Object.entries(PRESETS).map(([n, p]) => `${n}: ${p.description}`).join('; ')).choices(Object.keys(PRESETS)).default('shakespeare-char-cpu'))
+    .addOption(presetOption())
     .option('--data <file|name>', 'a text file, or a dataset name such as "shakespeare" (default: shakespeare; on --resume, the run\'s)')
     .option('--tokenizer <spec>', `${TOKENIZER_SPECS} | <tokenizer.json> (default: char)`)
     .option('--attention <kind>', 'single | wrapper | fused (default: the preset\'s, fused)')
     .option('--bias', 'biases in Linear layers and LayerNorms')
     .option('--no-bias', 'no biases (the presets\' choice)');
-  for (const [key, help, parse] of MODEL_FLAGS) train.option(`--${kebab(key)} <n>`, `${help} (default: the preset's)`, parse);
-  for (const [key, help, parse] of TRAIN_FLAGS) train.option(`--${kebab(key)} <n>`, `${help} (default: the preset's)`, parse);
-  train
+  addRunFlags(train)
     .option('--out <dir>', 'run directory (default: runs/<preset>)')
     .option('--resume', 'continue the run in --out from its checkpoint')
     .addOption(backendOption())
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
-      const model: Partial<ModelSettings> = {};
-      for (const [key] of MODEL_FLAGS) if (opts[key] !== undefined) Object.assign(model, { [key]: opts[key] });
+      const { model, train: trainSettings } = runFlags(opts);
       if (opts.attention !== undefined) model.attention = String(opts.attention);
       if (cmd.getOptionValueSource('bias') === 'cli') model.bias = opts.bias as boolean;
-      const trainSettings: Partial<TrainSettings> = {};
-      for (const [key] of TRAIN_FLAGS) if (opts[key] !== undefined) trainSettings[key] = opts[key] as number;
       const preset = String(opts.preset);
       await trainCommand({
         preset,
@@ -117,6 +141,48 @@ export function createProgram(): Command {
         resume: opts.resume === true,
         backend: opts.backend as BackendChoice,
       });
+    });
+
+  const compare = program.command('compare').description('Train one model per contender on the same text and compare them in one report (markdown, JSON, SVG).');
+  const comparison = (name: string, what: string, listFlag: string, listHelp: string, listDefault: string, blockHelp: string) =>
+    addRunFlags(
+      compare
+        .command(name)
+        .description(what)
+        .option('--data <file|name>', 'a text file, or a dataset name such as "shakespeare"', 'shakespeare')
+        .option(listFlag, listHelp, listDefault)
+        .addOption(presetOption())
+        .option('--budget-seconds <s>', 'train each contender for this long instead of --max-iters', number),
+      blockHelp,
+    )
+      .option('--out <dir>', `report directory (default: runs/compare-${name})`)
+      .addOption(backendOption());
+  const common = (opts: Record<string, unknown>, name: string) => {
+    const { model, train: trainSettings } = runFlags(opts);
+    const { maxIters, seed, ...rest } = trainSettings;
+    if (opts.budgetSeconds !== undefined && !((opts.budgetSeconds as number) > 0)) throw new Error('--budget-seconds must be positive.');
+    return {
+      data: String(opts.data),
+      preset: String(opts.preset),
+      maxIters,
+      seed,
+      budgetSeconds: opts.budgetSeconds as number | undefined,
+      out: (opts.out as string | undefined) ?? `runs/compare-${name}`,
+      backend: opts.backend as BackendChoice,
+      model,
+      train: rest,
+    };
+  };
+  const list = (value: unknown) => String(value).split(',').map((s) => s.trim()).filter(Boolean);
+  comparison('tokenizers', 'Char vs BPE and others: one model per tokenizer, ranked on val bits per character.', '--tokenizers <list>', `comma-separated: ${TOKENIZER_SPECS}`, 'char,tiktoken:gpt2,bpe:512,bpe:2048', 'context in characters; each tokenizer gets the tokens that cover it')
+    .action(async (opts: Record<string, unknown>) => {
+      const args = common(opts, 'tokenizers');
+      printTable(await compareTokenizers({ ...args, tokenizers: list(opts.tokenizers) }), args.out);
+    });
+  comparison('attention', 'single vs wrapper vs fused: speed, memory and loss from the same start.', '--variants <list>', 'comma-separated attention kinds', 'single,wrapper,fused', 'context length in tokens')
+    .action(async (opts: Record<string, unknown>) => {
+      const args = common(opts, 'attention');
+      printTable(await compareAttention({ ...args, variants: list(opts.variants) }), args.out);
     });
 
   program

@@ -21,6 +21,8 @@ export interface Metric {
   tokensPerSec: number;
   /** Val-split estimate, at evaluations only. */
   valLoss?: number;
+  /** Seconds spent in training steps so far (evaluations not counted), at evaluations only. */
+  seconds?: number;
   /** Global gradient norm before clipping, at steps only. */
   gradNorm?: number;
 }
@@ -34,6 +36,8 @@ export type RunExtra = {
   evalData?: { train: number[]; val: number[] };
   /** Wall-clock seconds of training so far. */
   seconds: number;
+  /** Seconds spent in training steps only (no evaluations, samples or saves). */
+  trainSeconds: number;
 };
 
 export const runPath = (dir: string, file: keyof typeof RUN_FILES): string => join(dir, RUN_FILES[file]);

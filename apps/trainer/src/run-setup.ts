@@ -44,14 +44,21 @@ export async function newRun(opts: TrainCommandOptions, say: (line: string) => v
   try {
     model = new GPT({ ...modelSettings, vocabSize: tokenizer.vocabSize }, { seed: settings.seed });
   } catch (error) {
-    throw new Error(`invalid model setting: ${(error as Error).message.replace(/^GPTConfig: /, '')}`, { cause: error });
+    // The config's field names, as the flags that set them.
+    const message = (error as Error).message.replace(/^GPTConfig: /, '').replace(/\b(nLayer|nHead|nEmbd|blockSize|dropout)\b/g, (k) => `--${kebab(k)}`);
+    throw new Error(`invalid model setting: ${message}`, { cause: error });
+  }
+  if (opts.initialWeights) {
+    const initial = GPT.fromSafetensors(opts.initialWeights, model.config);
+    model.namedParameters().forEach(([, p], i) => p.assign(initial.namedParameters()[i]![1]));
+    initial.dispose();
   }
   const optimizer = new AdamW(model.namedParameters(), decayedParameters(model), {
     lr: settings.lr,
     betas: [settings.beta1, settings.beta2],
     weightDecay: settings.weightDecay,
   });
-  const extra: RunExtra = { preset: opts.preset, settings, data: { path: file.path, sha256: file.sha256 }, seconds: 0 };
+  const extra: RunExtra = { preset: opts.preset, settings, data: { path: file.path, sha256: file.sha256 }, seconds: 0, trainSeconds: 0 };
   return { model, optimizer, tokenizer, extra, metrics: [], trainData: undefined, step: 0 };
 }
 

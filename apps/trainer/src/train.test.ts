@@ -216,8 +216,8 @@ describe('scratchgpt train: bad input gets a message and exit 1, never a stack t
     await expectFailure(['train', '--backend', 'tpu'], "argument 'tpu' is invalid");
     await expectFailure(['train', '--n-layer', 'two'], "option '--n-layer <n>' argument 'two' is invalid. Expected an integer of at least 1.");
     await expectFailure(['train', '--lr', 'fast'], "argument 'fast' is invalid. Expected a number.");
-    await expectFailure(['train', ...TINY, '--n-embd', '30', '--n-head', '4', '--out', join(dir, 'x1')], 'invalid model setting: nEmbd (30) must be divisible by nHead (4)');
-    await expectFailure(['train', ...TINY, '--dropout', '1.5', '--out', join(dir, 'x2')], 'invalid model setting: dropout must be in [0, 1), got 1.5');
+    await expectFailure(['train', ...TINY, '--n-embd', '30', '--n-head', '4', '--out', join(dir, 'x1')], 'invalid model setting: --n-embd (30) must be divisible by --n-head (4); try --n-embd = 32.');
+    await expectFailure(['train', ...TINY, '--dropout', '1.5', '--out', join(dir, 'x2')], 'invalid model setting: --dropout must be in [0, 1), got 1.5');
     await expectFailure(['train', ...TINY, '--min-lr', '1', '--out', join(dir, 'x3')], 'invalid training setting: minLr must be between 0 and lr');
     await expectFailure(['train', ...TINY, '--tokenizer', 'wordpiece', '--out', join(dir, 'x4')], 'Unknown tokenizer "wordpiece"');
     await expectFailure(['train', ...TINY, '--backend', 'node', '--out', join(dir, 'x5')], /needs @tensorflow\/tfjs-node, which is not installed.*pnpm add @tensorflow\/tfjs-node/);

@@ -36,9 +36,25 @@ export interface TrainCommandOptions {
   backend: BackendChoice;
   /** Draw a progress bar (default: whether stderr is a terminal). */
   tty?: boolean;
+  /** Stop after this many seconds of training steps (evaluations not counted), evaluating and saving there. */
+  budgetSeconds?: number;
+  /** Initial weights for a new run: a safetensors file in nanoGPT's layout (e.g. another attention kind's). */
+  initialWeights?: Uint8Array;
 }
 
-export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
+/** What a finished (or interrupted) run did. */
+export interface TrainSummary {
+  out: string;
+  steps: number;
+  /** Wall-clock seconds in all, and in training steps only. */
+  seconds: number;
+  trainSeconds: number;
+  params: number;
+  metrics: Metric[];
+  interrupted: boolean;
+}
+
+export async function trainCommand(opts: TrainCommandOptions): Promise<TrainSummary> {
   const say = (line: string) => console.error(line);
   // 1. Backend.
   const backend = await selectBackend(opts.backend);
@@ -47,12 +63,15 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   // 2. A new run, or the one in --out.
   const run = opts.resume ? await resumeRun(opts, say) : await newRun(opts, say);
   const { model, optimizer, tokenizer, extra, metrics } = run;
-  const dispose = () => {
+  const finish = (interrupted: boolean): TrainSummary => {
+    const summary = { out: opts.out, steps: optimizer.stepCount, seconds: extra.seconds, trainSeconds: extra.trainSeconds, params: model.numParams(), metrics, interrupted };
     model.dispose();
     optimizer.dispose();
     tokenizer.dispose?.();
+    return summary;
   };
   const s = extra.settings;
+  extra.trainSeconds ??= 0; // runs saved before it was recorded
   const file = await readCorpusText(extra.data.path, say);
   const corpus = tokenizeCorpus(file, tokenizer, model.config.blockSize);
   const blockSize = model.config.blockSize;
@@ -72,7 +91,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   say(`data: ${corpus.path}: ${corpus.train.length} train and ${corpus.val.length} val tokens`);
   if (opts.resume && run.step >= s.maxIters) {
     say(`${opts.out} is already trained to step ${run.step} (--max-iters ${s.maxIters}): nothing to do. Pass a larger --max-iters to train further.`);
-    return dispose();
+    return finish(false);
   }
 
   // 3. The loop.
@@ -118,11 +137,12 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   try {
     for (let step = run.step; ; step++) {
       // 3a. Evaluate, plot, sample, checkpoint.
-      if ((step % s.evalInterval === 0 || step === s.maxIters) && !evaluated.has(step)) {
+      const final = step >= s.maxIters || (opts.budgetSeconds !== undefined && extra.trainSeconds >= opts.budgetSeconds);
+      if ((step % s.evalInterval === 0 || final) && !evaluated.has(step)) {
         const est = estimateLoss(model, { train: () => evalTrain.next().toTensors(tf), val: () => evalVal.next().toTensors(tf) }, s.evalIters);
         evaluated.add(step);
         if (!Number.isFinite(est.train!) || !Number.isFinite(est.val!)) throw notFinite(est.val!, step, 'at evaluation');
-        await record({ step, loss: est.train!, lr: lrAt(step), tokensPerSec, valLoss: est.val! });
+        await record({ step, loss: est.train!, lr: lrAt(step), tokensPerSec, valLoss: est.val!, seconds: extra.trainSeconds });
         progress.log(`step ${step}: train loss ${est.train!.toFixed(4)}, val loss ${est.val!.toFixed(4)} (${formatDuration(elapsed())})`);
         await writeFile(runPath(opts.out, 'plot'), await lossPlotSvg(metrics, `${extra.preset}, ${tokenizer.name}: loss against step`));
         if (s.sampleTokens > 0) {
@@ -131,13 +151,16 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
           progress.log(`--- sample at step ${step} ---${text}\n---`);
           await appendFile(runPath(opts.out, 'samples'), `--- step ${step} (val loss ${est.val!.toFixed(4)}) ---${text}\n`);
         }
-        if (step > 0 || step === s.maxIters) await save(step);
+        if (step > 0 || final) await save(step);
       }
-      if (step >= s.maxIters) break;
+      if (final) {
+        if (savedStep !== step) await save(step);
+        break;
+      }
       if (interrupts > 0) {
         await save(step);
         progress.log(`interrupted: checkpoint at step ${step} saved in ${runPath(opts.out, 'checkpoint')}; continue with \`scratchgpt train --out ${opts.out} --resume\``);
-        return dispose();
+        return finish(true);
       }
 
       // 3b. One optimizer step.
@@ -147,7 +170,9 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
       const { loss, gradNorm } = trainStep(model, batches, optimizer, { lr, gradClip: s.gradClip });
       tf.dispose(batches.flatMap((b) => [b.x, b.y]));
       if (!Number.isFinite(loss)) throw notFinite(loss, step, `(lr ${lr.toExponential(2)})`);
-      tokensPerSec = tokensPerStep / ((performance.now() - t) / 1000);
+      const stepSeconds = (performance.now() - t) / 1000;
+      extra.trainSeconds += stepSeconds;
+      tokensPerSec = tokensPerStep / stepSeconds;
       smoothed = smoothed === 0 ? tokensPerSec : 0.9 * smoothed + 0.1 * tokensPerSec; // for the display and ETA
       await record({ step: step + 1, loss, lr, tokensPerSec, gradNorm });
       progress.update({ step: step + 1, loss, lr, tokensPerSec: smoothed });
@@ -159,9 +184,9 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
     progress.stop();
   }
   const last = metrics.findLast((m) => m.valLoss !== undefined)!;
-  say(`done: ${s.maxIters} steps in ${formatDuration(extra.seconds)}; train loss ${last.loss.toFixed(4)}, val loss ${last.valLoss!.toFixed(4)}; run in ${opts.out}`);
+  say(`done: ${optimizer.stepCount} steps in ${formatDuration(extra.seconds)}; train loss ${last.loss.toFixed(4)}, val loss ${last.valLoss!.toFixed(4)}; run in ${opts.out}`);
   say(`sample from it: scratchgpt sample --run ${opts.out}`);
-  dispose();
+  return finish(false);
 }
 
 /** Whether every weight is a finite number (one update can break them while its loss looked fine). */

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { KVCache, createAttention, type Attention } from '@scratchgpt/attention';
-import { Dropout, Embedding, LayerNorm, Linear, Module, ModuleList, SeededRandom, gelu } from '@scratchgpt/nn';
+import { Dropout, Embedding, LayerNorm, Linear, Module, ModuleList, SeededRandom, gelu, matMul2d } from '@scratchgpt/nn';
 import { resolveConfig, type GPTConfig, type ResolvedGPTConfig } from './config';
 import { parseSafetensors, serializeSafetensors } from './safetensors';
 import { argmax, checkSampling, sampleLogits, type SamplingOptions } from './sampling';
@@ -166,7 +166,8 @@ export class GPT extends Module {
       x = t.ln_f.forward(x);
       if (this.lm_head) return this.lm_head.forward(x) as tf.Tensor3D;
       const flat = tf.reshape(x, [B * T, this.config.nEmbd]); // (B·T, C)
-      return tf.reshape(tf.matMul(flat, t.wte.weight, false, true), [B, T, this.config.vocabSize]) as tf.Tensor3D; // (B, T, V)
+      const head = matMul2d(flat, tf.transpose(t.wte.weight)); // (B·T, V); an explicit transpose keeps to the fast 2-D form
+      return tf.reshape(head, [B, T, this.config.vocabSize]) as tf.Tensor3D; // (B, T, V)
     });
   }
 
