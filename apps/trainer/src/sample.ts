@@ -50,7 +50,7 @@ export async function sampleCommand(opts: SampleCommandOptions, write: (text: st
     } finally {
       process.off('SIGINT', stop);
     }
-    if (controller.signal.aborted && process.stdout.writableEnded) return;
+    if (process.stdout.destroyed) return; // the reader went away
     stream.end();
     write('\n');
   } finally {

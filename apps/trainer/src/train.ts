@@ -71,7 +71,6 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<TrainSumm
     return summary;
   };
   const s = extra.settings;
-  extra.trainSeconds ??= 0; // runs saved before it was recorded
   const file = await readCorpusText(extra.data.path, say);
   const corpus = tokenizeCorpus(file, tokenizer, model.config.blockSize);
   const blockSize = model.config.blockSize;
@@ -151,7 +150,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<TrainSumm
           progress.log(`--- sample at step ${step} ---${text}\n---`);
           await appendFile(runPath(opts.out, 'samples'), `--- step ${step} (val loss ${est.val!.toFixed(4)}) ---${text}\n`);
         }
-        if (step > 0 || final) await save(step);
+        if (step > 0) await save(step);
       }
       if (final) {
         if (savedStep !== step) await save(step);
