@@ -64,8 +64,9 @@ async function trainingSteps(): Promise<Table> {
     title: `Training step, shakespeareCharCpu (batch ${B} × ${T} tokens) per backend`,
     note:
       'Median of 3 timed steps after one warm-up. Forward: logits and loss. Step: forward, backward, gradient clipping and AdamW, ' +
-      'as `scratchgpt train` runs it (trainStep of @scratchgpt/train). Linear layers use 2-D products forward and backward (matMul2d); attention is as tfjs gives it.',
-    columns: ['backend', 'attention', 'parameters', 'forward ms', 'step ms', 'tokens/s'],
+      'on one thread (trainStep of @scratchgpt/train; `pnpm bench training` has threads). Paths: fast = matMul2d for linear layers and batchMatMul for attention ' +
+      '(plain 2-D products forward and backward); reference = tfjs\'s matMul and its gradients (`fastPaths: false`).',
+    columns: ['backend', 'attention', 'path', 'parameters', 'forward ms', 'step ms', 'tokens/s'],
     rows: [],
   };
   const ids = (seed: number) => tf.tensor2d(Int32Array.from({ length: B * T }, (_, i) => (i * 7 + seed) % config.vocabSize), [B, T], 'int32');
@@ -74,8 +75,9 @@ async function trainingSteps(): Promise<Table> {
       console.error(`  ${backend}: did not start, skipped`);
       continue;
     }
-    for (const attention of backend === 'wasm' ? ['single', 'wrapper', 'fused'] : ['fused']) {
-      const model = new GPT({ ...config, attention, nHead: attention === 'single' ? 1 : config.nHead });
+    const kinds = backend === 'wasm' ? ['single', 'wrapper', 'fused'].flatMap((a) => [[a, true], [a, false]] as const) : ([['fused', true]] as const);
+    for (const [attention, fastPaths] of kinds) {
+      const model = new GPT({ ...config, attention, fastPaths, nHead: attention === 'single' ? 1 : config.nHead });
       const [x, y] = [ids(0), ids(1)];
       const optimizer = new AdamW(model.namedParameters(), decayedParameters(model), { lr: 1e-3, betas: [0.9, 0.99] });
       const forward = timeIt(() => {
@@ -84,8 +86,8 @@ async function trainingSteps(): Promise<Table> {
         loss.dispose();
       });
       const step = timeIt(() => trainStep(model, [{ x, y }], optimizer, { gradClip: 1 }));
-      table.rows.push([backend, attention, model.numParams(), (forward * 1000).toFixed(0), (step * 1000).toFixed(0), ((B * T) / step).toFixed(0)]);
-      console.error(`  train step ${backend} ${attention}: ${(step * 1000).toFixed(0)} ms`);
+      table.rows.push([backend, attention, fastPaths ? 'fast' : 'reference', model.numParams(), (forward * 1000).toFixed(0), (step * 1000).toFixed(0), ((B * T) / step).toFixed(0)]);
+      console.error(`  train step ${backend} ${attention} ${fastPaths ? 'fast' : 'reference'}: ${(step * 1000).toFixed(0)} ms`);
       optimizer.dispose();
       model.dispose();
       tf.dispose([x, y]);

@@ -4,8 +4,9 @@ import { writeReport, type Suite } from './report';
 import { browserSuite } from './browser';
 import { modelSuite } from './model';
 import { tokenizersSuite } from './tokenizers';
+import { trainingSuite } from './training';
 
-const suites: Suite[] = [tokenizersSuite, modelSuite, browserSuite];
+const suites: Suite[] = [tokenizersSuite, modelSuite, trainingSuite, browserSuite];
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !suites.some((s) => s.name === w));
 if (unknown.length > 0) {

@@ -64,6 +64,10 @@ const TRAIN_FLAGS: Array<[keyof TrainSettings, string, (v: string) => number]> =
 ];
 
 const backendOption = () => new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKENDS).default('auto');
+const workersOption = () =>
+  new Option('--workers <n>', 'threads that train, this one included: auto = every core on wasm and cpu, 1 on native TensorFlow')
+    .argParser((value) => (value === 'auto' ? 'auto' : integer(1)(value)))
+    .default('auto');
 
 /** Adds the model and training flags (no defaults: unset means the preset's). */
 function addRunFlags(cmd: Command, blockHelp = 'context length in tokens'): Command {
@@ -125,6 +129,7 @@ export function createProgram(): Command {
     .option('--out <dir>', 'run directory (default: runs/<preset>)')
     .option('--resume', 'continue the run in --out from its checkpoint')
     .addOption(backendOption())
+    .addOption(workersOption())
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
       const { model, train: trainSettings } = runFlags(opts);
       if (opts.attention !== undefined) model.attention = String(opts.attention);
@@ -140,6 +145,7 @@ export function createProgram(): Command {
         out: (opts.out as string | undefined) ?? `runs/${preset}`,
         resume: opts.resume === true,
         backend: opts.backend as BackendChoice,
+        workers: opts.workers as number | 'auto',
       });
     });
 
@@ -156,7 +162,8 @@ export function createProgram(): Command {
       blockHelp,
     )
       .option('--out <dir>', `report directory (default: runs/compare-${name})`)
-      .addOption(backendOption());
+      .addOption(backendOption())
+      .addOption(workersOption());
   const common = (opts: Record<string, unknown>, name: string) => {
     const { model, train: trainSettings } = runFlags(opts);
     const { maxIters, seed, ...rest } = trainSettings;
@@ -169,6 +176,7 @@ export function createProgram(): Command {
       budgetSeconds: opts.budgetSeconds as number | undefined,
       out: (opts.out as string | undefined) ?? `runs/compare-${name}`,
       backend: opts.backend as BackendChoice,
+      workers: opts.workers as number | 'auto',
       model,
       train: rest,
     };

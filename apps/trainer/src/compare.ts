@@ -30,6 +30,8 @@ export interface CompareOptions {
   seed?: number;
   out: string;
   backend: BackendChoice;
+  /** Threads that train each contender (see `scratchgpt train --workers`). Default `auto`. */
+  workers?: number | 'auto';
   /** Other training fields given on the command line (e.g. evalInterval, batchSize). */
   train?: Partial<TrainSettings>;
   /** Model fields given on the command line (for tokenizers, blockSize is in characters). */
@@ -85,7 +87,7 @@ export async function compareTokenizers(opts: CompareOptions & { tokenizers: str
     console.error(`\n== ${spec}: ${charsPerToken.toFixed(2)} characters per token, so block ${blockChars} characters → ${blockSize} tokens`);
     // 2. Train, then evaluate on the whole val split.
     const run = join(opts.out, safeName(spec));
-    const summary = checkFinished(await trainCommand({ preset: opts.preset, data: file.path, tokenizer: spec, model: { ...opts.model, blockSize }, train: trainFields(opts), out: run, resume: false, backend: opts.backend, budgetSeconds: opts.budgetSeconds }));
+    const summary = checkFinished(await trainCommand({ preset: opts.preset, data: file.path, tokenizer: spec, model: { ...opts.model, blockSize }, train: trainFields(opts), out: run, resume: false, backend: opts.backend, workers: opts.workers, budgetSeconds: opts.budgetSeconds }));
     const { text: _t, split: _s, ...val } = await evalCommand({ run, backend: opts.backend });
     const tokensPerChar = val.tokens / val.chars;
     for (const m of summary.metrics) {
@@ -186,6 +188,7 @@ export async function compareAttention(opts: CompareOptions & { variants: string
       out: run,
       resume: false,
       backend: opts.backend,
+      workers: opts.workers,
       budgetSeconds: opts.budgetSeconds,
       initialWeights: variant === 'single' ? undefined : initialWeights,
     }));

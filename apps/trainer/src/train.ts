@@ -8,8 +8,8 @@
 import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import { RandomBatchSampler } from '@scratchgpt/data';
-import { cosineSchedule, estimateLoss, trainStep, writeCheckpoint } from '@scratchgpt/train';
-import { saveCheckpoint } from '@scratchgpt/train/node';
+import { cosineSchedule, estimateLoss, writeCheckpoint } from '@scratchgpt/train';
+import { saveCheckpoint, type DataParallel } from '@scratchgpt/train/node';
 import type { Tokenizer } from '@scratchgpt/tokenizers';
 import { selectBackend, type BackendChoice } from './backend';
 import { readCorpusText, tokenizeCorpus } from './corpus';
@@ -18,6 +18,7 @@ import { createProgress, formatDuration } from './progress';
 import { runPath, type Metric } from './run-dir';
 import { newRun, resumeRun } from './run-setup';
 import type { ModelSettings, TrainSettings } from './settings';
+import { startThreads } from './threads';
 
 export interface TrainCommandOptions {
   preset: string;
@@ -34,6 +35,8 @@ export interface TrainCommandOptions {
   out: string;
   resume: boolean;
   backend: BackendChoice;
+  /** Threads that train: a number, or `auto` (every core on wasm and cpu, one on native TensorFlow). Default `auto`. */
+  workers?: number | 'auto';
   /** Draw a progress bar (default: whether stderr is a terminal). */
   tty?: boolean;
   /** Stop after this many seconds of training steps (evaluations not counted), evaluating and saving there. */
@@ -63,8 +66,10 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<TrainSumm
   // 2. A new run, or the one in --out.
   const run = opts.resume ? await resumeRun(opts, say) : await newRun(opts, say);
   const { model, optimizer, tokenizer, extra, metrics } = run;
-  const finish = (interrupted: boolean): TrainSummary => {
+  let threads: DataParallel | undefined;
+  const finish = async (interrupted: boolean): Promise<TrainSummary> => {
     const summary = { out: opts.out, steps: optimizer.stepCount, seconds: extra.seconds, trainSeconds: extra.trainSeconds, params: model.numParams(), metrics, interrupted };
+    await threads?.close();
     model.dispose();
     optimizer.dispose();
     tokenizer.dispose?.();
@@ -93,7 +98,13 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<TrainSumm
     return finish(false);
   }
 
-  // 3. The loop.
+  // 3. The threads that train, and the loop.
+  try {
+    threads = await startThreads(model, backend.name, opts.workers ?? 'auto', s.batchSize, say);
+  } catch (error) {
+    await finish(false);
+    throw error;
+  }
   await mkdir(opts.out, { recursive: true });
   await writeFile(runPath(opts.out, 'metrics'), metrics.map((m) => `${JSON.stringify(m)}\n`).join(''));
   if (!opts.resume) await rm(runPath(opts.out, 'samples'), { force: true }); // a fresh run's samples only
@@ -166,8 +177,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<TrainSumm
       const t = performance.now();
       const lr = lrAt(step);
       const batches = Array.from({ length: s.gradAccum }, () => trainBatches.next().toTensors(tf));
-      const { loss, gradNorm } = trainStep(model, batches, optimizer, { lr, gradClip: s.gradClip });
-      tf.dispose(batches.flatMap((b) => [b.x, b.y]));
+      const { loss, gradNorm } = await threads.step(batches, optimizer, { lr, gradClip: s.gradClip }).finally(() => tf.dispose(batches.flatMap((b) => [b.x, b.y])));
       if (!Number.isFinite(loss)) throw notFinite(loss, step, `(lr ${lr.toExponential(2)})`);
       const stepSeconds = (performance.now() - t) / 1000;
       extra.trainSeconds += stepSeconds;
@@ -178,6 +188,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<TrainSumm
       await new Promise((resolve) => setImmediate(resolve)); // lets Ctrl-C be noticed between steps
     }
   } finally {
+    await threads.close();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     progress.stop();

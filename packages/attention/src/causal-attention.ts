@@ -1,6 +1,6 @@
 /** The one definition of causal attention every variant shares, for any leading shape. */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dropout } from '@scratchgpt/nn';
+import { batchMatMul, type Dropout } from '@scratchgpt/nn';
 
 /**
  * The additive causal mask for `tq` queries at positions `tk - tq … tk - 1` against `tk` keys:
@@ -13,17 +13,41 @@ export function causalMask(tq: number, tk: number): tf.Tensor2D {
   return tf.tensor2d(mask, [tq, tk]);
 }
 
+/** Options of {@link causalAttention}. */
+export interface CausalAttentionOptions {
+  /** Dropout on the attention weights (its `p` and its generator of masks). */
+  dropout: Dropout;
+  /** Apply the dropout. */
+  training: boolean;
+  /** Sees the weights `(..., T, Tk)` before dropout. */
+  onWeights?: (w: tf.Tensor) => void;
+  /**
+   * Multiply with `batchMatMul` (on wasm, one plain 2-D product per slice, forward and backward);
+   * `false`: tfjs's batched `matMul` and its gradient, the reference. Default `true`.
+   */
+  fastPaths?: boolean;
+}
+
 /**
  * `softmax(q·kᵀ / √hs + mask) · v` with dropout on the weights: `q` `(..., T, hs)` against `k`, `v`
- * `(..., Tk, hs)`, where the T queries are the last T of the Tk positions. Returns `(..., T, hs)`;
- * `onWeights` sees the weights `(..., T, Tk)` before dropout.
+ * `(..., Tk, hs)`, where the T queries are the last T of the Tk positions. Returns `(..., T, hs)`.
  */
-export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, dropout: Dropout, training: boolean, onWeights?: (w: tf.Tensor) => void): tf.Tensor {
+export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: CausalAttentionOptions): tf.Tensor {
+  const { dropout, training, onWeights, fastPaths = true } = options;
   return tf.tidy(() => {
     const [tq, tk, hs] = [q.shape[q.rank - 2]!, k.shape[k.rank - 2]!, q.shape[q.rank - 1]!];
-    const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hs)); // (..., T, Tk)
+    const raw = fastPaths ? batchMatMul(q, swapLastAxes(k)) : tf.matMul(q, k, false, true); // (..., T, Tk)
+    const scores = tf.mul(raw, 1 / Math.sqrt(hs)); // (..., T, Tk)
     const weights = tf.softmax(tf.add(scores, causalMask(tq, tk))); // (..., T, Tk)
     onWeights?.(weights);
-    return tf.matMul(dropout.forward(weights, training), v); // (..., T, hs)
+    const dropped = dropout.forward(weights, training); // (..., T, Tk)
+    return fastPaths ? batchMatMul(dropped, v) : tf.matMul(dropped, v); // (..., T, hs)
   });
+}
+
+/** `(..., Tk, hs)` → `(..., hs, Tk)`, an explicit copy (the fast path multiplies untransposed operands only). */
+function swapLastAxes(t: tf.Tensor): tf.Tensor {
+  const perm = [...t.shape.keys()];
+  perm.push(...perm.splice(-2).reverse());
+  return tf.transpose(t, perm);
 }

@@ -16,6 +16,7 @@ export class MultiHeadAttention extends Module implements Attention {
   readonly residDropout: Dropout;
   readonly nHead: number;
   readonly nEmbd: number;
+  readonly fastPaths: boolean;
 
   constructor(config: AttentionConfig) {
     super();
@@ -23,8 +24,10 @@ export class MultiHeadAttention extends Module implements Attention {
     const bias = config.bias ?? true;
     this.nHead = config.nHead;
     this.nEmbd = config.nEmbd;
-    this.c_attn = this.addModule('c_attn', new Linear(config.nEmbd, 3 * config.nEmbd, { bias: config.qkvBias ?? bias, rng }));
-    this.c_proj = this.addModule('c_proj', new Linear(config.nEmbd, config.nEmbd, { bias, rng, std: config.projStd }));
+    this.fastPaths = config.fastPaths ?? true;
+    const fastPath = this.fastPaths;
+    this.c_attn = this.addModule('c_attn', new Linear(config.nEmbd, 3 * config.nEmbd, { bias: config.qkvBias ?? bias, rng, fastPath }));
+    this.c_proj = this.addModule('c_proj', new Linear(config.nEmbd, config.nEmbd, { bias, rng, std: config.projStd, fastPath }));
     this.attnDropout = this.addModule('attn_dropout', new Dropout(config.dropout ?? 0, { rng }));
     this.residDropout = this.addModule('resid_dropout', new Dropout(config.dropout ?? 0, { rng }));
   }
@@ -40,7 +43,7 @@ export class MultiHeadAttention extends Module implements Attention {
       const [q, k0, v0] = tf.split(this.c_attn.forward(x), 3, -1).map(heads) as [tf.Tensor, tf.Tensor, tf.Tensor];
       const { k, v } = cache ? cache.append(0, k0, v0) : { k: k0, v: v0 }; // (B, nh, Tk, hs)
       // 2. Attention of every head at once (batched matmuls, one mask).
-      const att = causalAttention(q, k, v, this.attnDropout, training, options.onWeights); // (B, nh, T, hs)
+      const att = causalAttention(q, k, v, { dropout: this.attnDropout, training, onWeights: options.onWeights, fastPaths: this.fastPaths }); // (B, nh, T, hs)
       // 3. Heads merged back: (B, nh, T, hs) → (B, T, C), output projection.
       const y = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B, T, C]);
       cache?.advance(T);

@@ -1,5 +1,5 @@
 export { MultiHeadAttention } from './fused';
-export { causalAttention, causalMask } from './causal-attention';
+export { causalAttention, causalMask, type CausalAttentionOptions } from './causal-attention';
 export { KVCache } from './kv-cache';
 export { attentionKinds, createAttention, registerAttention, type AttentionFactory } from './registry';
 export { Head, SingleHeadAttention } from './single';

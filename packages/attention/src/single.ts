@@ -14,14 +14,17 @@ export class Head extends Module {
   readonly query: Linear;
   readonly value: Linear;
   readonly attnDropout: Dropout;
+  readonly fastPaths: boolean;
 
-  constructor(nEmbd: number, readonly headSize: number, config: Pick<AttentionConfig, 'bias' | 'qkvBias' | 'dropout' | 'rng'>) {
+  constructor(nEmbd: number, readonly headSize: number, config: Pick<AttentionConfig, 'bias' | 'qkvBias' | 'dropout' | 'rng' | 'fastPaths'>) {
     super();
     const rng = config.rng ?? new SeededRandom(0);
     const bias = config.qkvBias ?? config.bias ?? true;
-    this.key = this.addModule('key', new Linear(nEmbd, headSize, { bias, rng }));
-    this.query = this.addModule('query', new Linear(nEmbd, headSize, { bias, rng }));
-    this.value = this.addModule('value', new Linear(nEmbd, headSize, { bias, rng }));
+    this.fastPaths = config.fastPaths ?? true;
+    const fastPath = this.fastPaths;
+    this.key = this.addModule('key', new Linear(nEmbd, headSize, { bias, rng, fastPath }));
+    this.query = this.addModule('query', new Linear(nEmbd, headSize, { bias, rng, fastPath }));
+    this.value = this.addModule('value', new Linear(nEmbd, headSize, { bias, rng, fastPath }));
     this.attnDropout = this.addModule('attn_dropout', new Dropout(config.dropout ?? 0, { rng }));
   }
 
@@ -32,7 +35,7 @@ export class Head extends Module {
       let k = this.key.forward(x); // (B, T, hs)
       let v = this.value.forward(x); // (B, T, hs)
       if (cache) ({ k, v } = cache.append(slot, k, v)); // (B, Tk, hs)
-      return causalAttention(q, k, v, this.attnDropout, training, onWeights); // (B, T, hs)
+      return causalAttention(q, k, v, { dropout: this.attnDropout, training, onWeights, fastPaths: this.fastPaths }); // (B, T, hs)
     });
   }
 }

@@ -18,6 +18,12 @@ export interface AttentionConfig {
   qkvBias?: boolean;
   /** Generator for initial weights and dropout masks. Default `SeededRandom(0)`. */
   rng?: SeededRandom;
+  /**
+   * Fast paths: projections through `matMul2d` and attention products through `batchMatMul` (plain
+   * 2-D products forward and backward on wasm). `false`: tfjs's `matMul` and its gradients, the
+   * readable reference (same values to float rounding). Default `true`.
+   */
+  fastPaths?: boolean;
   /** Std of the output projection's initial weights (GPT-2 scales it by 1/√(2·nLayer)). Default 0.02. */
   projStd?: number;
 }

@@ -20,7 +20,7 @@ export class MultiHeadAttentionWrapper extends Module implements Attention {
     const headSize = config.nEmbd / config.nHead;
     const heads = Array.from({ length: config.nHead }, () => new Head(config.nEmbd, headSize, { ...config, rng }));
     this.heads = this.addModule('heads', new ModuleList(heads)).items;
-    this.c_proj = this.addModule('c_proj', new Linear(config.nEmbd, config.nEmbd, { bias: config.bias ?? true, rng, std: config.projStd }));
+    this.c_proj = this.addModule('c_proj', new Linear(config.nEmbd, config.nEmbd, { bias: config.bias ?? true, rng, std: config.projStd, fastPath: config.fastPaths ?? true }));
     this.residDropout = this.addModule('resid_dropout', new Dropout(config.dropout ?? 0, { rng }));
   }
 

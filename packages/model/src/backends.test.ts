@@ -30,3 +30,23 @@ describe('backends', () => {
     cpu.forEach((l, i) => expect(Math.abs(l - wasm[i]!)).toBeLessThan(1e-4));
   });
 });
+
+describe('fast paths', () => {
+  it('a GPT with fast paths has the loss and gradients of the reference GPT on wasm (1e-5), tied head included', async () => {
+    expect(await tf.setBackend('wasm')).toBe(true);
+    const x = tf.tensor2d([[1, 2, 3, 4, 5, 6, 7, 8], [8, 7, 6, 5, 4, 3, 2, 1]], [2, 8], 'int32');
+    const y = tf.tensor2d([[2, 3, 4, 5, 6, 7, 8, 9], [7, 6, 5, 4, 3, 2, 1, 0]], [2, 8], 'int32');
+    const run = (fastPaths: boolean) => {
+      const model = new GPT({ vocabSize: 13, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 16, dropout: 0.1, bias: true, fastPaths }, { seed: 1 });
+      const { value, grads } = tf.variableGrads(() => model.loss(x, y, { training: true }), model.parameters());
+      const out = { loss: value.dataSync()[0]!, grads: model.parameters().map((p) => grads[p.name]!.dataSync()) };
+      tf.dispose([value, ...Object.values(grads)]);
+      model.dispose();
+      return out;
+    };
+    const [fast, reference] = [run(true), run(false)];
+    expect(Math.abs(fast.loss - reference.loss)).toBeLessThan(1e-5);
+    fast.grads.forEach((g, i) => g.forEach((v, j) => expect(Math.abs(v - reference.grads[i]![j]!)).toBeLessThan(1e-5)));
+    tf.dispose([x, y]);
+  });
+});

@@ -22,6 +22,12 @@ export interface GPTConfig {
   qkvBias?: boolean;
   /** The MLP's nonlinearity: exact `gelu` (nanoGPT, GPT-2) or `relu` (the lecture). Default `gelu`. */
   activation?: 'gelu' | 'relu';
+  /**
+   * Products through `matMul2d` / `batchMatMul`, whose forward and backward passes use only plain
+   * 2-D products (several times faster on wasm); `false`: tfjs's `matMul` and its gradients, the
+   * readable reference. Same values to float rounding. Default `true`.
+   */
+  fastPaths?: boolean;
 }
 
 /** A config with every default filled in. */
@@ -35,6 +41,7 @@ export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
     tieWeights: config.tieWeights ?? true,
     qkvBias: config.qkvBias ?? config.bias,
     activation: config.activation ?? 'gelu',
+    fastPaths: config.fastPaths ?? true,
   };
   const fail = (message: string): never => {
     throw new Error(`GPTConfig: ${message}`);
@@ -46,7 +53,7 @@ export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
     fail(`nEmbd (${c.nEmbd}) must be divisible by nHead (${c.nHead}); try nEmbd = ${Math.max(1, Math.round(c.nEmbd / c.nHead)) * c.nHead}.`);
   }
   if (!(c.dropout >= 0 && c.dropout < 1)) fail(`dropout must be in [0, 1), got ${c.dropout}.`);
-  for (const key of ['bias', 'tieWeights', 'qkvBias'] as const) {
+  for (const key of ['bias', 'tieWeights', 'qkvBias', 'fastPaths'] as const) {
     if (typeof c[key] !== 'boolean') fail(`${key} must be true or false, got ${JSON.stringify(c[key])}.`);
   }
   if (typeof c.attention !== 'string' || c.attention.length === 0) fail('attention must name an attention kind.');

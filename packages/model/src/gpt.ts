@@ -27,8 +27,8 @@ export class MLP extends Module {
   constructor(c: ResolvedGPTConfig, rng: SeededRandom) {
     super();
     this.activation = c.activation === 'relu' ? tf.relu : gelu;
-    this.c_fc = this.addModule('c_fc', new Linear(c.nEmbd, 4 * c.nEmbd, { bias: c.bias, rng }));
-    this.c_proj = this.addModule('c_proj', new Linear(4 * c.nEmbd, c.nEmbd, { bias: c.bias, rng, std: residualStd(c) }));
+    this.c_fc = this.addModule('c_fc', new Linear(c.nEmbd, 4 * c.nEmbd, { bias: c.bias, rng, fastPath: c.fastPaths }));
+    this.c_proj = this.addModule('c_proj', new Linear(4 * c.nEmbd, c.nEmbd, { bias: c.bias, rng, std: residualStd(c), fastPath: c.fastPaths }));
     this.dropout = this.addModule('dropout', new Dropout(c.dropout, { rng }));
   }
 
@@ -121,7 +121,7 @@ export class GPT extends Module {
     this.rng = rng;
     this.transformer = this.addModule('transformer', new Transformer(c, rng));
     // nanoGPT's head has no bias; the lecture's untied head has one.
-    this.lm_head = c.tieWeights ? null : this.addModule('lm_head', new Linear(c.nEmbd, c.vocabSize, { bias: c.bias, rng }));
+    this.lm_head = c.tieWeights ? null : this.addModule('lm_head', new Linear(c.nEmbd, c.vocabSize, { bias: c.bias, rng, fastPath: c.fastPaths }));
   }
 
   /**
@@ -166,7 +166,9 @@ export class GPT extends Module {
       x = t.ln_f.forward(x);
       if (this.lm_head) return this.lm_head.forward(x) as tf.Tensor3D;
       const flat = tf.reshape(x, [B * T, this.config.nEmbd]); // (B·T, C)
-      const head = matMul2d(flat, tf.transpose(t.wte.weight)); // (B·T, V); an explicit transpose keeps to the fast 2-D form
+      const head = this.config.fastPaths
+        ? matMul2d(flat, tf.transpose(t.wte.weight)) // (B·T, V); an explicit transpose keeps to the fast 2-D form
+        : tf.matMul(flat, t.wte.weight, false, true); // (B·T, V), the reference
       return tf.reshape(head, [B, T, this.config.vocabSize]) as tf.Tensor3D; // (B, T, V)
     });
   }

@@ -27,20 +27,25 @@ export class Linear extends Module {
     options: InitOptions & {
       /** Add a bias. Default `true`. */
       bias?: boolean;
+      /** Multiply with `matMul2d` (plain 2-D products forward and backward); `false`: tfjs's `matMul` and its gradient, the reference. Default `true`. */
+      fastPath?: boolean;
     } = {},
   ) {
     super();
-    const { rng = new SeededRandom(0), std = 0.02, bias = true } = options;
+    const { rng = new SeededRandom(0), std = 0.02, bias = true, fastPath = true } = options;
+    this.fastPath = fastPath;
     this.weight = this.addParameter('weight', tf.tensor2d(randn(rng, inFeatures * outFeatures, std), [inFeatures, outFeatures]));
     this.bias = bias ? this.addParameter('bias', tf.zeros([outFeatures])) : null;
   }
+
+  readonly fastPath: boolean;
 
   /** `x`: `[..., in]` → `[..., out]`, as one plain 2-D product, forward and backward (see `matMul2d`). */
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const lead = x.shape.slice(0, -1);
-      const flat = tf.reshape(x, [-1, this.inFeatures]); // (N, in)
-      let y: tf.Tensor = matMul2d(flat, this.weight); // (N, out)
+      const flat = tf.reshape(x, [-1, this.inFeatures]) as tf.Tensor2D; // (N, in)
+      let y: tf.Tensor = this.fastPath ? matMul2d(flat, this.weight) : tf.matMul(flat, this.weight as tf.Tensor2D); // (N, out)
       if (this.bias) y = tf.add(y, this.bias);
       return tf.reshape(y, [...lead, this.outFeatures]);
     });

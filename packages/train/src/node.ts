@@ -1,4 +1,4 @@
-// Node-only: checkpoint files, written atomically. Import from "@scratchgpt/train/node".
+// Node-only: checkpoint files, written atomically, and data-parallel training over worker threads. Import from "@scratchgpt/train/node".
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '@scratchgpt/data/node';
 import { CheckpointError, restoreCheckpoint } from './checkpoint';
@@ -21,3 +21,5 @@ export async function loadCheckpoint(path: string): Promise<ReturnType<typeof re
     throw error;
   }
 }
+
+export { DataParallel, type DataParallelOptions } from './data-parallel';
