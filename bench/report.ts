@@ -28,9 +28,21 @@ export function machine() {
 }
 
 export function toMarkdown(suite: string, tables: Table[], info = machine()): string {
-  const lines = [`# Benchmark: ${suite}`, '', `${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, Node ${info.node}, ${info.date}`, ''];
+  const lines = [
+    `# Benchmark: ${suite}`,
+    '',
+    `${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, Node ${info.node}, ${info.date}`,
+    '',
+  ];
   for (const t of tables) {
-    lines.push(`## ${t.title}`, '', t.note, '', `| ${t.columns.join(' | ')} |`, `|${t.columns.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`);
+    lines.push(
+      `## ${t.title}`,
+      '',
+      t.note,
+      '',
+      `| ${t.columns.join(' | ')} |`,
+      `|${t.columns.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
+    );
     for (const row of t.rows) lines.push(`| ${row.join(' | ')} |`);
     lines.push('');
   }
@@ -46,13 +58,14 @@ export function writeReport(dir: string, suite: string, tables: Table[]): string
   return markdown;
 }
 
-/** Median of `runs` timings of `fn`, in seconds, after `fn` ran once to warm up (unless `warmup` is 0). */
-export function timeIt(fn: () => unknown, runs = 3, warmup = 1): number {
-  for (let i = 0; i < warmup; i++) fn();
-  const times = Array.from({ length: runs }, () => {
+/** Median of `runs` timings of `fn` (awaited), in seconds, after `fn` ran once to warm up (unless `warmup` is 0). */
+export async function timeIt(fn: () => unknown, runs = 3, warmup = 1): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
     const t = performance.now();
-    fn();
-    return (performance.now() - t) / 1000;
-  }).sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+    await fn();
+    times.push((performance.now() - t) / 1000);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
 }

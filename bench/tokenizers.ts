@@ -20,9 +20,16 @@ export const tokenizersSuite: Suite = {
       rows: [],
     };
     const trained = new Map<string, BpeTokenizer>();
-    for (const [pattern, vocabSize] of [['gpt4', 512], ['gpt4', 1024], ['gpt4', 4096], ['gpt2', 4096], ['none', 512], ['none', 4096]] as const) {
+    for (const [pattern, vocabSize] of [
+      ['gpt4', 512],
+      ['gpt4', 1024],
+      ['gpt4', 4096],
+      ['gpt2', 4096],
+      ['none', 512],
+      ['none', 4096],
+    ] as const) {
       let tok!: BpeTokenizer;
-      const seconds = timeIt(() => (tok = BpeTokenizer.train(text, { vocabSize, pattern })), 1, 0);
+      const seconds = await timeIt(() => (tok = BpeTokenizer.train(text, { vocabSize, pattern })), 1, 0);
       trained.set(`${pattern}:${vocabSize}`, tok);
       train.rows.push([pattern, vocabSize, vocabSize - 256, fmt(seconds)]);
       console.error(`  train bpe ${pattern} ${vocabSize}: ${fmt(seconds)} s`);
@@ -38,13 +45,16 @@ export const tokenizersSuite: Suite = {
     const makers: Array<[string, () => Tokenizer]> = [
       ['char', () => CharTokenizer.fromText(text)],
       ['tiktoken:gpt2', () => new TiktokenTokenizer('gpt2')],
-      ...[...trained.keys()].map((key): [string, () => Tokenizer] => [`bpe:${key}`, () => BpeTokenizer.fromJSON(trained.get(key)!.toJSON())]),
+      ...[...trained.keys()].map((key): [string, () => Tokenizer] => [
+        `bpe:${key}`,
+        () => BpeTokenizer.fromJSON(trained.get(key)!.toJSON()),
+      ]),
     ];
     for (const [name, make] of makers) {
       const tok = make();
       let ids: number[] = [];
-      const cold = timeIt(() => (ids = tok.encode(text)), 1, 0);
-      const warm = timeIt(() => tok.encode(text), 3, 0);
+      const cold = await timeIt(() => (ids = tok.encode(text)), 1, 0);
+      const warm = await timeIt(() => tok.encode(text), 3, 0);
       encode.rows.push([name, ids.length, fmt(mb / cold, 1), fmt(mb / warm, 1)]);
       console.error(`  encode ${name}: ${fmt(mb / cold, 1)} / ${fmt(mb / warm, 1)} MB/s`);
       tok.dispose?.();

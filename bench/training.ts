@@ -4,13 +4,11 @@ import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-cpu';
+import { Batch } from '@scratchgpt/data';
 import { GPT, presets, type GPTConfig } from '@scratchgpt/model';
-import { AdamW, decayedParameters, measurePassMemory, rowsWithin } from '@scratchgpt/train';
+import { AdamW, WASM_PASS_BUDGET, decayedParameters, measurePassMemory, rowsWithin } from '@scratchgpt/train';
 import { DataParallel } from '@scratchgpt/train/node';
 import type { Suite, Table } from './report';
-
-/** The trainer's budget for one pass on wasm (apps/trainer/src/threads.ts). */
-const WASM_PASS_BUDGET = 3e9;
 
 interface Case {
   preset: 'shakespeareCharCpu' | 'shakespeareChar';
@@ -39,7 +37,11 @@ function flopsPerToken(config: GPTConfig, params: number): number {
 /** The best GFLOP/s of a plain 2-D matMul on wasm over a few shapes (one thread, as the trainer's threads). */
 function wasmMatMulGflops(): number {
   let best = 0;
-  for (const [m, k, n] of [[768, 128, 512], [1024, 1024, 1024], [4096, 384, 1536]] as const) {
+  for (const [m, k, n] of [
+    [768, 128, 512],
+    [1024, 1024, 1024],
+    [4096, 384, 1536],
+  ] as const) {
     const [a, b] = [tf.randomNormal([m, k]), tf.randomNormal([k, n])];
     tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D).dispose();
     const runs = 5;
@@ -53,7 +55,8 @@ function wasmMatMulGflops(): number {
 
 /** numpy's float32 matmul (its BLAS, every core), or undefined without python3 and numpy. */
 function blasGflops(): number | undefined {
-  const script = 'import numpy as np, time\nn=2048\na=np.random.rand(n,n).astype(np.float32)\nb=np.random.rand(n,n).astype(np.float32)\na@b\nt=time.perf_counter()\nfor _ in range(5): a@b\nprint(2*n**3*5/(time.perf_counter()-t)/1e9)';
+  const script =
+    'import numpy as np, time\nn=2048\na=np.random.rand(n,n).astype(np.float32)\nb=np.random.rand(n,n).astype(np.float32)\na@b\nt=time.perf_counter()\nfor _ in range(5): a@b\nprint(2*n**3*5/(time.perf_counter()-t)/1e9)';
   try {
     return Number(execFileSync('python3', ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
   } catch {
@@ -66,20 +69,22 @@ async function tokensPerSecond(c: Case): Promise<{ tokensPerSec: number; rowsPer
   const config = presets[c.preset];
   const model = new GPT(config);
   const T = config.blockSize;
-  const rowsPerPass = c.backend === 'wasm' ? Math.min(rowsWithin(await measurePassMemory(model), WASM_PASS_BUDGET), Math.ceil(c.batch / c.threads)) : Math.ceil(c.batch / c.threads);
+  const rowsPerPass =
+    c.backend === 'wasm'
+      ? Math.min(rowsWithin(await measurePassMemory(model), WASM_PASS_BUDGET), Math.ceil(c.batch / c.threads))
+      : Math.ceil(c.batch / c.threads);
   const optimizer = new AdamW(model.namedParameters(), decayedParameters(model), { lr: 1e-3, betas: [0.9, 0.99] });
   const group = await DataParallel.start(model, { threads: c.threads, maxRows: rowsPerPass });
-  const batch = (seed: number) => tf.tensor2d(Int32Array.from({ length: c.batch * T }, (_, i) => (i * 7 + seed) % config.vocabSize), [c.batch, T], 'int32');
-  const [x, y] = [batch(0), batch(1)];
+  const ids = (seed: number) => Int32Array.from({ length: c.batch * T }, (_, i) => (i * 7 + seed) % config.vocabSize);
+  const batch = new Batch(ids(0), ids(1), c.batch, T);
   try {
-    if (c.steps > 1) await group.step([{ x, y }], optimizer);
+    if (c.steps > 1) await group.step([batch], optimizer);
     const t = performance.now();
-    for (let i = 0; i < c.steps; i++) await group.step([{ x, y }], optimizer);
+    for (let i = 0; i < c.steps; i++) await group.step([batch], optimizer);
     const seconds = (performance.now() - t) / 1000;
     return { tokensPerSec: (c.batch * T * c.steps) / seconds, rowsPerPass, params: model.numParams(), config };
   } finally {
     await group.close();
-    tf.dispose([x, y]);
     optimizer.dispose();
     model.dispose();
   }
@@ -97,7 +102,7 @@ export const trainingSuite: Suite = {
       note:
         'One optimizer step (forward, backward, clipping, AdamW) through DataParallel, as `scratchgpt train --workers N` runs it; ' +
         'shakespeareCharCpu: mean of 5 steps after a warm-up; cpu and shakespeareChar: one step. Rows/pass: rows of one forward + backward pass ' +
-        'in a thread (wasm: what fits its 3 GB pass budget; more are accumulated). Model GFLOP/s: tokens/s × (6·params + 12·L·C·T), nanoGPT\'s estimate. ' +
+        "in a thread (wasm: what fits its 3 GB pass budget; more are accumulated). Model GFLOP/s: tokens/s × (6·params + 12·L·C·T), nanoGPT's estimate. " +
         `References measured in the same run: the wasm backend's best plain 2-D matMul on one thread (${wasm.toFixed(1)} GFLOP/s) and numpy's BLAS on every core (${blas === undefined ? 'not available' : `${blas.toFixed(1)} GFLOP/s`}).`,
       columns: ['preset', 'batch', 'backend', 'threads', 'rows/pass', 'tokens/s', 'model GFLOP/s', 'of wasm matMul (1 thread)', 'of BLAS'],
       rows: [],
@@ -106,7 +111,17 @@ export const trainingSuite: Suite = {
       const r = await tokensPerSecond(c);
       const gflops = (r.tokensPerSec * flopsPerToken(r.config, r.params)) / 1e9;
       console.error(`  ${c.preset} ${c.backend} ×${c.threads}: ${r.tokensPerSec.toFixed(0)} tokens/s, ${gflops.toFixed(2)} GFLOP/s`);
-      table.rows.push([c.preset, `${c.batch} × ${r.config.blockSize}`, c.backend, c.threads, r.rowsPerPass, r.tokensPerSec.toFixed(0), gflops.toFixed(2), `${((gflops / wasm) * 100).toFixed(0)}%`, blas === undefined ? 'n/a' : `${((gflops / blas) * 100).toFixed(1)}%`]);
+      table.rows.push([
+        c.preset,
+        `${c.batch} × ${r.config.blockSize}`,
+        c.backend,
+        c.threads,
+        r.rowsPerPass,
+        r.tokensPerSec.toFixed(0),
+        gflops.toFixed(2),
+        `${((gflops / wasm) * 100).toFixed(0)}%`,
+        blas === undefined ? 'n/a' : `${((gflops / blas) * 100).toFixed(1)}%`,
+      ]);
     }
     await tf.setBackend('wasm');
     return [table];

@@ -5,7 +5,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 OUT="${OUT:-runs/shakespeare-char-cpu}"
-"$PNPM" build
+quietly "building the packages (pnpm build)" build "$PNPM" build
 resume=()
 [[ -f "$OUT/ckpt.safetensors" ]] && resume=(--resume)
 node apps/trainer/dist/cli.js train --preset shakespeare-char-cpu --data shakespeare --out "$OUT" "${resume[@]}" "$@"

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Sets up, builds, type-checks and runs every test (unit tests of each package, then the
-# pack-and-install check of every publishable package). CI runs exactly this.
+# The README's test command, and CI's (`.ci/run` calls exactly this): sets up what the tests need
+# on a fresh Debian machine (pnpm and the dependencies, Chromium for the browser tests), builds,
+# lints, type-checks and runs every test (unit tests of each package and app, the browser e2e, the
+# pack-and-install check of every publishable package).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
-"$PNPM" build
-"$PNPM" typecheck
+bash scripts/browser.sh
+quietly "building the packages (pnpm build)" build "$PNPM" build
+quietly "linting and checking the formatting (pnpm lint)" lint "$PNPM" lint
+quietly "type-checking (pnpm typecheck)" typecheck "$PNPM" typecheck
+echo "› testing (vitest)"
 "$PNPM" exec vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest.json
 node scripts/test-summary.mjs .cache/vitest.json

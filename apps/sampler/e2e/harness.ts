@@ -12,13 +12,21 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const APP_DIST = join(import.meta.dirname, '../dist');
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+};
 
 /** Serves `roots` (URL prefix → directory) on a free localhost port, cross-origin isolated. */
 export async function serve(roots: Record<string, string>): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const prefix = Object.keys(roots).sort((a, b) => b.length - a.length).find((p) => path.startsWith(p))!;
+    const prefix = Object.keys(roots)
+      .sort((a, b) => b.length - a.length)
+      .find((p) => path.startsWith(p))!;
     let file = normalize(join(roots[prefix]!, path.slice(prefix.length)));
     if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
@@ -37,7 +45,8 @@ export async function serve(roots: Record<string, string>): Promise<{ url: strin
 
 /** Headless Chromium with WebGPU (SwiftShader), in a fresh profile that is removed on close. */
 export async function launch(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
-  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium), or set CHROMIUM_PATH.`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium), or set CHROMIUM_PATH.`);
   const profile = mkdtempSync(join(tmpdir(), 'scratchgpt-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -61,7 +70,14 @@ export interface GenerationResult {
 }
 
 /** Opens the sampler on `backend` with the export at `manifest`, and generates greedily. */
-export async function generateIn(page: Page, base: string, manifest: string, backend: string, prompt: string, maxNewTokens: number): Promise<GenerationResult> {
+export async function generateIn(
+  page: Page,
+  base: string,
+  manifest: string,
+  backend: string,
+  prompt: string,
+  maxNewTokens: number,
+): Promise<GenerationResult> {
   await page.goto(`${base}/?model=${encodeURIComponent(manifest)}&backend=${backend}`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
   const state = await page.getAttribute('[data-testid="model-info"]', 'data-state');

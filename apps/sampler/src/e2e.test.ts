@@ -27,11 +27,54 @@ beforeAll(async () => {
   const text = join(dir, 'text.txt');
   writeFileSync(text, readFileSync(join(process.env.SCRATCHGPT_DATA_DIR ?? '', 'tinyshakespeare.txt'), 'utf8').slice(0, 60_000));
   const run = join(dir, 'run');
-  await scratchgpt(['train', '--data', text, '--out', run, '--n-layer', '2', '--n-head', '2', '--n-embd', '32', '--block-size', '32', '--batch-size', '8',
-    '--max-iters', '120', '--eval-interval', '120', '--eval-iters', '2', '--lr', '5e-3', '--warmup-iters', '0', '--sample-tokens', '0', '--backend', 'wasm']);
+  await scratchgpt([
+    'train',
+    '--data',
+    text,
+    '--out',
+    run,
+    '--n-layer',
+    '2',
+    '--n-head',
+    '2',
+    '--n-embd',
+    '32',
+    '--block-size',
+    '32',
+    '--batch-size',
+    '8',
+    '--max-iters',
+    '120',
+    '--eval-interval',
+    '120',
+    '--eval-iters',
+    '2',
+    '--lr',
+    '5e-3',
+    '--warmup-iters',
+    '0',
+    '--sample-tokens',
+    '0',
+    '--backend',
+    'wasm',
+  ]);
   await scratchgpt(['export', '--run', run, '--out', join(dir, 'export')]);
   // 2. The reference: Node's greedy sample (the prompt, the new text, a newline).
-  expected = (await scratchgpt(['sample', '--run', run, '--prompt', PROMPT, '--max-new-tokens', String(TOKENS), '--temperature', '0', '--backend', 'wasm'])).replace(/\n$/, '');
+  expected = (
+    await scratchgpt([
+      'sample',
+      '--run',
+      run,
+      '--prompt',
+      PROMPT,
+      '--max-new-tokens',
+      String(TOKENS),
+      '--temperature',
+      '0',
+      '--backend',
+      'wasm',
+    ])
+  ).replace(/\n$/, '');
   // 3. A damaged copy of the export for the error case.
   cpSync(join(dir, 'export'), join(dir, 'damaged'), { recursive: true });
   writeFileSync(join(dir, 'damaged/tokenizer.json'), '{"format":"scratchgpt-tokenizer/1","type":"char","chars":["a"],"unk":false}');
@@ -86,7 +129,7 @@ describe('the sampler in Chromium', () => {
     await page.goto(`${server.url}/?model=${encodeURIComponent('/damaged/manifest.json')}&backend=cpu`);
     await page.waitForSelector('body[data-ready="true"]');
     expect(await page.isVisible('[data-testid="error"]')).toBe(true);
-    expect(await page.textContent('[data-testid="error"]')).toMatch(/tokenizer\.json does not match the manifest \(sha256 /);
+    expect(await page.textContent('[data-testid="error"]')).toMatch(/tokenizer\.json does not match manifest\.json \(\d+ bytes, sha256 /);
     expect(await page.getAttribute('[data-testid="model-info"]', 'data-state')).toBe('error');
     expect(await page.isVisible('[data-testid="prompt"]')).toBe(true);
     await page.goto(`${server.url}/?model=${encodeURIComponent('/nowhere/manifest.json')}&backend=cpu`);

@@ -46,11 +46,12 @@ function showError(error: unknown): void {
 const clearError = () => (ui.error.hidden = true);
 
 /** Lets the page paint and handle clicks between tokens (a macrotask without setTimeout's clamp). */
-const nextTask = () => new Promise<void>((resolve) => {
-  const channel = new MessageChannel();
-  channel.port1.onmessage = () => resolve();
-  channel.port2.postMessage(null);
-});
+const nextTask = () =>
+  new Promise<void>((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(null);
+  });
 
 async function useBackend(choice: BackendName | 'auto'): Promise<void> {
   const active = await selectBackend(choice);
@@ -63,12 +64,20 @@ function showModel(m: LoadedModel): void {
   const c = m.config;
   const rows: Array<[string, string]> = [
     ['source', m.origin],
-    ['trained', `${m.manifest.source.preset}, step ${m.manifest.source.step}${m.manifest.source.valLoss === null ? '' : `, val loss ${m.manifest.source.valLoss.toFixed(4)}`}`],
+    [
+      'trained',
+      `${m.manifest.source.preset}, step ${m.manifest.source.step}${m.manifest.source.valLoss === null ? '' : `, val loss ${m.manifest.source.valLoss.toFixed(4)}`}`,
+    ],
     ['parameters', m.model.numParams().toLocaleString('en-US')],
     ['shape', `${c.nLayer} layers, ${c.nHead} heads, ${c.nEmbd} wide, context ${c.blockSize}, attention ${c.attention}`],
     ['tokenizer', `${m.tokenizer.name} (${m.tokenizer.vocabSize} ids)`],
   ];
-  ui.info.replaceChildren(...rows.flatMap(([k, v]) => [Object.assign(document.createElement('dt'), { textContent: k }), Object.assign(document.createElement('dd'), { textContent: v })]));
+  ui.info.replaceChildren(
+    ...rows.flatMap(([k, v]) => [
+      Object.assign(document.createElement('dt'), { textContent: k }),
+      Object.assign(document.createElement('dd'), { textContent: v }),
+    ]),
+  );
   ui.info.dataset.state = 'loaded';
   ui.layer.replaceChildren(...Array.from({ length: c.nLayer }, (_, i) => new Option(String(i), String(i))));
   ui.head.replaceChildren(...Array.from({ length: c.nHead }, (_, i) => new Option(String(i), String(i))));
@@ -186,7 +195,9 @@ async function startPage(): Promise<void> {
   wire();
   const params = new URLSearchParams(location.search);
   const backend = params.get('backend') ?? 'auto';
-  if (backend !== 'auto' && !BACKENDS.includes(backend as BackendName)) showError(`Unknown backend "${backend}" in the URL; use auto, ${BACKENDS.join(', ')}.`);
+  if (backend !== 'auto' && !BACKENDS.includes(backend as BackendName))
+    showError(`Unknown backend "${backend}" in the URL; use auto, ${BACKENDS.join(', ')}.`);
+  ui.backendSelect.append(...BACKENDS.map((name) => new Option(name, name))); // after "auto"
   ui.backendSelect.value = BACKENDS.includes(backend as BackendName) ? backend : 'auto';
   await useBackend(ui.backendSelect.value as BackendName | 'auto');
   const model = params.get('model');

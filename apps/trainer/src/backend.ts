@@ -1,74 +1,80 @@
 /**
- * Picks and starts the TensorFlow.js backend. `auto` prefers native TensorFlow
- * (`@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node`: optional, imported only when present,
- * because their install downloads libtensorflow), then wasm, then cpu, and says why it chose.
+ * Picks and starts the TensorFlow.js backend. `auto` tries Node's backends in the order of
+ * `BACKENDS` (`@scratchgpt/nn`): native TensorFlow (`@tensorflow/tfjs-node-gpu`, then
+ * `@tensorflow/tfjs-node`: optional, imported only when present, because their install downloads
+ * libtensorflow), then wasm, then cpu, and says why it chose.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import '@scratchgpt/nn'; // gradients and the wasm kernels the models need
+import { backendsFor, type BackendInfo } from '@scratchgpt/nn'; // importing it also registers the gradients and wasm kernels the models need
 
-export const BACKENDS = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
-export type BackendChoice = (typeof BACKENDS)[number];
+const NODE_BACKENDS = backendsFor('node');
 
-/** The npm package behind each native backend. */
-const NATIVE = { 'node-gpu': '@tensorflow/tfjs-node-gpu', node: '@tensorflow/tfjs-node' } as const;
+/** `--backend`'s choices: auto, then Node's backends in order of preference. */
+export const BACKENDS = ['auto', ...NODE_BACKENDS.map((b) => b.name)] as const;
+export type BackendChoice = 'auto' | (typeof NODE_BACKENDS)[number]['name'];
 
 /** The backend that runs, and one line on why. */
 export interface ActiveBackend {
-  name: Exclude<BackendChoice, 'auto'>;
+  name: string;
   reason: string;
 }
 
-/** Imports a native binding if it is installed; `undefined` when it is not. Other failures are errors. */
-async function importNative(choice: 'node-gpu' | 'node'): Promise<boolean> {
+/** Whether a backend is native TensorFlow (it threads itself). */
+export const isNative = (name: string): boolean => NODE_BACKENDS.some((b) => b.name === name && b.native);
+
+const info = (name: string): BackendInfo | undefined => NODE_BACKENDS.find((b) => b.name === name);
+
+/** Imports a native binding if it is installed; false when it is not. Other failures are errors. */
+async function importNative(b: BackendInfo): Promise<boolean> {
   try {
-    await import(NATIVE[choice]);
+    await import(b.module);
     return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return false;
-    throw new Error(`${NATIVE[choice]} is installed but failed to load: ${(error as Error).message}`, { cause: error });
+    throw new Error(`${b.module} is installed but failed to load: ${(error as Error).message}`, { cause: error });
   }
 }
 
-/** Starts `name` ('tensorflow' for the native ones); false when it does not initialise. */
-async function start(name: string): Promise<boolean> {
+/** Starts a backend by its tfjs name; false when it does not initialise. */
+async function start(tfName: string): Promise<boolean> {
   try {
-    return await tf.setBackend(name); // resolves to false (does not throw) when initialisation fails
+    return await tf.setBackend(tfName); // resolves to false (does not throw) when initialisation fails
   } catch {
     return false;
   }
 }
 
-function installHint(choice: 'node-gpu' | 'node'): string {
+function installHint(b: BackendInfo): string {
   return (
-    `The "${choice}" backend needs ${NATIVE[choice]}, which is not installed. Install it beside the trainer ` +
-    `(\`pnpm add ${NATIVE[choice]}\`; its install downloads libtensorflow${choice === 'node-gpu' ? ' and needs CUDA' : ''}), ` +
-    `or use --backend wasm.`
+    `The "${b.name}" backend needs ${b.module}, which is not installed. Install it beside the trainer ` +
+    `(\`pnpm add ${b.module}\`; its install downloads libtensorflow${b.name === 'node-gpu' ? ' and needs CUDA' : ''}), ` +
+    'or use --backend wasm.'
   );
 }
 
 export async function selectBackend(choice: BackendChoice): Promise<ActiveBackend> {
-  if (!BACKENDS.includes(choice)) throw new Error(`Unknown backend "${choice}"; use one of ${BACKENDS.join(', ')}.`);
-  if (choice === 'node-gpu' || choice === 'node') {
-    if (!(await importNative(choice))) throw new Error(installHint(choice));
-    if (!(await start('tensorflow'))) throw new Error(`${NATIVE[choice]} is installed but its backend did not start.`);
-    return { name: choice, reason: 'asked for' };
+  if (!(BACKENDS as readonly string[]).includes(choice)) throw new Error(`Unknown backend "${choice}"; use one of ${BACKENDS.join(', ')}.`);
+  const asked = info(choice);
+  if (asked !== undefined) {
+    if (asked.native && !(await importNative(asked))) throw new Error(installHint(asked));
+    if (!(await start(asked.tfName)))
+      throw new Error(
+        asked.native ? `${asked.module} is installed but its backend did not start.` : `The ${asked.name} backend did not start.`,
+      );
+    return { name: asked.name, reason: 'asked for' };
   }
-  if (choice === 'wasm' || choice === 'cpu') {
-    if (!(await start(choice))) throw new Error(`The ${choice} backend did not start.`);
-    return { name: choice, reason: 'asked for' };
-  }
-  // auto
+  // auto: the first that starts.
   const skipped: string[] = [];
-  for (const native of ['node-gpu', 'node'] as const) {
-    if (await importNative(native)) {
-      if (await start('tensorflow')) return { name: native, reason: `auto: ${NATIVE[native]} is installed` };
-      skipped.push(`${NATIVE[native]} did not start`);
-    } else skipped.push(`${NATIVE[native]} is not installed`);
+  for (const b of NODE_BACKENDS) {
+    if (b.native && !(await importNative(b))) {
+      skipped.push(`${b.module} is not installed`);
+      continue;
+    }
+    if (await start(b.tfName)) return { name: b.name, reason: `auto: ${skipped.join(', ')}` };
+    skipped.push(b.native ? `${b.module} did not start` : `${b.name} did not start`);
   }
-  if (await start('wasm')) return { name: 'wasm', reason: `auto: ${skipped.join(', ')}` };
-  if (await start('cpu')) return { name: 'cpu', reason: `auto: ${skipped.join(', ')}, wasm did not start` };
-  throw new Error('No TensorFlow.js backend started (tried node-gpu, node, wasm and cpu).');
+  throw new Error(`No TensorFlow.js backend started (tried ${NODE_BACKENDS.map((b) => b.name).join(', ')}).`);
 }

@@ -6,62 +6,28 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { resolveDataset } from '@scratchgpt/data/node';
+import { attentionKinds } from '@scratchgpt/attention';
+import { BATCH_SAMPLERS } from '@scratchgpt/data';
 import { TOKENIZER_SPECS } from '@scratchgpt/tokenizers';
+import { DEFAULT_ATTENTION } from '@scratchgpt/model';
+import { SAMPLE_OPTIONS, type TrainConfig } from '@scratchgpt/train';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { BACKENDS, type BackendChoice } from './backend';
 import Table from 'cli-table3';
 import { compareAttention, compareTokenizers } from './compare';
+import { TRAIN_SHARE, VAL_SHARE } from './corpus';
 import type { ComparisonReport } from './compare-report';
 import { evalCommand } from './eval';
 import { exportCommand } from './export';
 import { formatTokenizeReport } from './format';
 import { sampleCommand } from './sample';
-import { kebab, PRESETS, type ModelSettings, type TrainSettings } from './settings';
+import { integer, kebab, MODEL_FLAGS, number, PRESETS, TRAIN_FLAGS, type ModelSettings } from './settings';
 import { tokenizeReport } from './tokenize-report';
 import { trainCommand } from './train';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 /** What the wasm backend says when its heap is exhausted. */
 const OUT_OF_MEMORY = /out of memory|null function or function signature mismatch|memory access out of bounds|Cannot enlarge memory/i;
-
-const integer = (min: number) => (value: string) => {
-  const n = Number(value);
-  if (!/^[+-]?\d+$/.test(value.trim()) || n < min) throw new InvalidArgumentError(`Expected an integer of at least ${min}.`);
-  return n;
-};
-const number = (value: string) => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('Expected a number.');
-  return n;
-};
-
-/** Model flags: config fields other than vocabSize (the tokenizer sets it). */
-const MODEL_FLAGS: Array<[keyof ModelSettings, string, (v: string) => unknown]> = [
-  ['nLayer', 'transformer blocks', integer(1)],
-  ['nHead', 'attention heads', integer(1)],
-  ['nEmbd', 'model width (divisible by n-head)', integer(1)],
-  ['blockSize', 'context length in tokens', integer(1)],
-  ['dropout', 'dropout probability in [0, 1)', number],
-];
-/** Training flags. */
-const TRAIN_FLAGS: Array<[keyof TrainSettings, string, (v: string) => number]> = [
-  ['batchSize', 'rows per micro-batch', integer(1)],
-  ['gradAccum', 'micro-batches per step (gradient accumulation)', integer(1)],
-  ['maxIters', 'optimizer steps in all', integer(0)],
-  ['evalInterval', 'evaluate, sample and checkpoint every N steps', integer(1)],
-  ['evalIters', 'batches per split in each evaluation', integer(1)],
-  ['lr', 'peak learning rate', number],
-  ['minLr', 'learning-rate floor of the cosine decay', number],
-  ['warmupIters', 'steps of linear warmup', integer(0)],
-  ['lrDecayIters', 'step where the cosine decay reaches min-lr', integer(0)],
-  ['weightDecay', 'AdamW decoupled weight decay', number],
-  ['beta1', 'AdamW beta1', number],
-  ['beta2', 'AdamW beta2', number],
-  ['gradClip', 'clip the global gradient norm (0: off)', number],
-  ['logInterval', 'log every N steps when not on a terminal', integer(1)],
-  ['sampleTokens', 'tokens of sample text at each evaluation (0: none)', integer(0)],
-  ['seed', 'seed of the weights, batches and samples', integer(0)],
-];
 
 const backendOption = () => new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKENDS).default('auto');
 const workersOption = () =>
@@ -71,28 +37,49 @@ const workersOption = () =>
 
 /** Adds the model and training flags (no defaults: unset means the preset's). */
 function addRunFlags(cmd: Command, blockHelp = 'context length in tokens'): Command {
-  for (const [key, help, parse] of MODEL_FLAGS) cmd.option(`--${kebab(key)} <n>`, `${key === 'blockSize' ? blockHelp : help} (default: the preset's)`, parse);
-  for (const [key, help, parse] of TRAIN_FLAGS) cmd.option(`--${kebab(key)} <n>`, `${help} (default: the preset's)`, parse);
+  for (const [key, help, parse] of MODEL_FLAGS)
+    cmd.option(`--${kebab(key)} <n>`, `${key === 'blockSize' ? blockHelp : help} (default: the preset's)`, parse);
+  for (const [key, help, parse] of TRAIN_FLAGS)
+    cmd.option(`--${kebab(key)} <n>`, `${help}${key === 'stride' ? '' : " (default: the preset's)"}`, parse);
+  cmd.addOption(
+    new Option(
+      '--sampler <kind>',
+      "training batches: random windows (nanoGPT) or sliding windows every --stride tokens in shuffled epochs (Raschka) (default: the preset's, random)",
+    ).choices(Object.keys(BATCH_SAMPLERS)),
+  );
   return cmd;
 }
 
-/** The model and training fields given on the command line. */
-function runFlags(opts: Record<string, unknown>): { model: Partial<ModelSettings>; train: Partial<TrainSettings> } {
+/** The model and recipe fields given on the command line. */
+function runFlags(opts: Record<string, unknown>): { model: Partial<ModelSettings>; train: Partial<TrainConfig> } {
   const model: Partial<ModelSettings> = {};
   for (const [key] of MODEL_FLAGS) if (opts[key] !== undefined) Object.assign(model, { [key]: opts[key] });
-  const train: Partial<TrainSettings> = {};
+  const train: Partial<TrainConfig> = {};
   for (const [key] of TRAIN_FLAGS) if (opts[key] !== undefined) train[key] = opts[key] as number;
+  if (opts.sampler !== undefined) train.sampler = opts.sampler as TrainConfig['sampler'];
   return { model, train };
 }
 
 const presetOption = () =>
-  new Option('--preset <name>', Object.entries(PRESETS).map(([n, p]) => `${n}: ${p.description}`).join('; ')).choices(Object.keys(PRESETS)).default('shakespeare-char-cpu');
+  new Option(
+    '--preset <name>',
+    Object.entries(PRESETS)
+      .map(([n, p]) => `${n}: ${p.description}`)
+      .join('; '),
+  )
+    .choices(Object.keys(PRESETS))
+    .default('shakespeare-char-cpu');
 
 /** The comparison's table on the terminal, and where the full report is. */
 function printTable(report: ComparisonReport, out: string): void {
   const table = new Table({ head: report.columns });
   for (const row of report.rows) table.push(row.map((cell) => String(cell).replace(/\*\*/g, '')));
-  console.log(`${table.toString()}\n${report.notes.find((n) => n.startsWith('Step 0')) ?? ''}\nreport: ${out}/report.md, report.json, by-step.svg, by-time.svg`.replace(/\n\n/, '\n'));
+  console.log(
+    `${table.toString()}\n${report.notes.find((n) => n.startsWith('Step 0')) ?? ''}\nreport: ${out}/report.md, report.json, by-step.svg, by-time.svg`.replace(
+      /\n\n/,
+      '\n',
+    ),
+  );
 }
 
 export function createProgram(): Command {
@@ -103,7 +90,7 @@ export function createProgram(): Command {
 
   program
     .command('tokenize')
-    .description('Tokenize a corpus with several tokenizers and compare them (BPE trained on the first 90%, measured on the last 10%).')
+    .description(`Tokenize a corpus with several tokenizers and compare them (BPE trained on ${TRAIN_SHARE}, measured on ${VAL_SHARE}).`)
     .option('--data <file|name>', 'a text file, or a dataset name such as "shakespeare"', 'shakespeare')
     .option('--tokenizers <list>', `comma-separated: ${TOKENIZER_SPECS}`, 'char,tiktoken:gpt2,bpe:512,bpe:2048')
     .option('--json', 'print the report as JSON')
@@ -111,7 +98,10 @@ export function createProgram(): Command {
       const path = await resolveDataset(opts.data, { log: (m) => console.error(m) });
       const text = await readFile(path, 'utf8');
       if (text.length === 0) throw new Error(`${path} is empty; pass a text file with some text in it.`);
-      const specs = opts.tokenizers.split(',').map((s) => s.trim()).filter(Boolean);
+      const specs = opts.tokenizers
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const report = tokenizeReport(text, specs);
       console.log(opts.json ? JSON.stringify({ data: path, ...report }, null, 2) : formatTokenizeReport(path, report));
     });
@@ -122,10 +112,11 @@ export function createProgram(): Command {
     .addOption(presetOption())
     .option('--data <file|name>', 'a text file, or a dataset name such as "shakespeare" (default: shakespeare; on --resume, the run\'s)')
     .option('--tokenizer <spec>', `${TOKENIZER_SPECS} | <tokenizer.json> (default: char)`)
-    .option('--attention <kind>', 'single | wrapper | fused (default: the preset\'s, fused)')
+    .option('--attention <kind>', `${attentionKinds().join(' | ')} (default: the preset's, ${DEFAULT_ATTENTION})`)
     .option('--bias', 'biases in Linear layers and LayerNorms')
-    .option('--no-bias', 'no biases (the presets\' choice)');
+    .option('--no-bias', "no biases (the presets' choice)");
   addRunFlags(train)
+    .option('--log-interval <n>', 'print a log line every N steps when not on a terminal', integer(1), 50)
     .option('--out <dir>', 'run directory (default: runs/<preset>)')
     .option('--resume', 'continue the run in --out from its checkpoint')
     .addOption(backendOption())
@@ -146,10 +137,13 @@ export function createProgram(): Command {
         resume: opts.resume === true,
         backend: opts.backend as BackendChoice,
         workers: opts.workers as number | 'auto',
+        logInterval: opts.logInterval as number,
       });
     });
 
-  const compare = program.command('compare').description('Train one model per contender on the same text and compare them in one report (markdown, JSON, SVG).');
+  const compare = program
+    .command('compare')
+    .description('Train one model per contender on the same text and compare them in one report (markdown, JSON, SVG).');
   const comparison = (name: string, what: string, listFlag: string, listHelp: string, listDefault: string, blockHelp: string) =>
     addRunFlags(
       compare
@@ -181,17 +175,33 @@ export function createProgram(): Command {
       train: rest,
     };
   };
-  const list = (value: unknown) => String(value).split(',').map((s) => s.trim()).filter(Boolean);
-  comparison('tokenizers', 'Char vs BPE and others: one model per tokenizer, ranked on val bits per character.', '--tokenizers <list>', `comma-separated: ${TOKENIZER_SPECS}`, 'char,tiktoken:gpt2,bpe:512,bpe:2048', 'context in characters; each tokenizer gets the tokens that cover it')
-    .action(async (opts: Record<string, unknown>) => {
-      const args = common(opts, 'tokenizers');
-      printTable(await compareTokenizers({ ...args, tokenizers: list(opts.tokenizers) }), args.out);
-    });
-  comparison('attention', 'single vs wrapper vs fused: speed, memory and loss from the same start.', '--variants <list>', 'comma-separated attention kinds', 'single,wrapper,fused', 'context length in tokens')
-    .action(async (opts: Record<string, unknown>) => {
-      const args = common(opts, 'attention');
-      printTable(await compareAttention({ ...args, variants: list(opts.variants) }), args.out);
-    });
+  const list = (value: unknown) =>
+    String(value)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  comparison(
+    'tokenizers',
+    'Char vs BPE and others: one model per tokenizer, ranked on val bits per character.',
+    '--tokenizers <list>',
+    `comma-separated: ${TOKENIZER_SPECS}`,
+    'char,tiktoken:gpt2,bpe:512,bpe:2048',
+    'context in characters; each tokenizer gets the tokens that cover it',
+  ).action(async (opts: Record<string, unknown>) => {
+    const args = common(opts, 'tokenizers');
+    printTable(await compareTokenizers({ ...args, tokenizers: list(opts.tokenizers) }), args.out);
+  });
+  comparison(
+    'attention',
+    'single vs wrapper vs fused: speed, memory and loss from the same start.',
+    '--variants <list>',
+    'comma-separated attention kinds',
+    attentionKinds().join(','),
+    'context length in tokens',
+  ).action(async (opts: Record<string, unknown>) => {
+    const args = common(opts, 'attention');
+    printTable(await compareAttention({ ...args, variants: list(opts.variants) }), args.out);
+  });
 
   program
     .command('sample')
@@ -199,20 +209,31 @@ export function createProgram(): Command {
     .requiredOption('--run <dir>', 'run directory of `scratchgpt train`')
     .option('--prompt <text>', 'text to continue', '\n')
     .option('--max-new-tokens <n>', 'tokens to generate', integer(0), 500)
-    .option('--temperature <t>', '0 is greedy; higher is more random', number, 0.8)
-    .option('--top-k <k>', 'sample among the k most likely tokens', integer(1), 200)
+    .option('--temperature <t>', '0 is greedy; higher is more random', number, SAMPLE_OPTIONS.temperature)
+    .option('--top-k <k>', 'sample among the k most likely tokens', integer(1), SAMPLE_OPTIONS.topK)
     .option('--top-p <p>', 'sample among the most likely tokens that make up probability p', number)
     .option('--seed <n>', 'seed of the sampling', integer(0), 1337)
     .addOption(backendOption())
-    .action(async (opts: { run: string; prompt: string; maxNewTokens: number; temperature: number; topK: number; topP?: number; seed: number; backend: BackendChoice }) => {
-      await sampleCommand(opts);
-    });
+    .action(
+      async (opts: {
+        run: string;
+        prompt: string;
+        maxNewTokens: number;
+        temperature: number;
+        topK: number;
+        topP?: number;
+        seed: number;
+        backend: BackendChoice;
+      }) => {
+        await sampleCommand(opts);
+      },
+    );
 
   program
     .command('eval')
     .description('Loss of a run on held-out text, every token once: nats per token and bits per character.')
     .requiredOption('--run <dir>', 'run directory of `scratchgpt train`')
-    .option('--data <file|name>', "a text to evaluate as a whole (default: the run's own val split, the last 10%)")
+    .option('--data <file|name>', `a text to evaluate as a whole (default: the run's own val split, ${VAL_SHARE})`)
     .option('--json', 'print { valLoss, bitsPerChar, tokens, chars, seconds } as JSON')
     .addOption(backendOption())
     .action(async (opts: { run: string; data?: string; json?: boolean; backend: BackendChoice }) => {
@@ -220,13 +241,17 @@ export function createProgram(): Command {
       if (opts.json) console.log(JSON.stringify(result));
       else {
         console.log(`${text} (${split}): ${result.tokens} tokens, ${result.chars} characters`);
-        console.log(`val loss ${result.valLoss.toFixed(4)} nats/token, ${result.bitsPerChar.toFixed(4)} bits/char (${result.seconds.toFixed(1)} s)`);
+        console.log(
+          `val loss ${result.valLoss.toFixed(4)} nats/token, ${result.bitsPerChar.toFixed(4)} bits/char (${result.seconds.toFixed(1)} s)`,
+        );
       }
     });
 
   program
     .command('export')
-    .description('Write a run\'s model for the browser sampler: config.json, model.safetensors, tokenizer.json, manifest.json (sha256 of each).')
+    .description(
+      "Write a run's model for the browser sampler: config.json, model.safetensors, tokenizer.json, manifest.json (sha256 of each).",
+    )
     .requiredOption('--run <dir>', 'run directory of `scratchgpt train`')
     .requiredOption('--out <dir>', 'directory to write the export to')
     .action(async (opts: { run: string; out: string }) => {
@@ -248,7 +273,9 @@ export async function main(argv: string[]): Promise<number> {
     const message = error instanceof Error ? error.message : String(error);
     console.error(`scratchgpt: ${message}`);
     if (OUT_OF_MEMORY.test(message)) {
-      console.error('scratchgpt: this looks like the backend ran out of memory (the wasm heap stops at 4 GB): try a smaller --batch-size or --block-size, with --grad-accum to keep the batch.');
+      console.error(
+        'scratchgpt: this looks like the backend ran out of memory (the wasm heap stops at 4 GB): try a smaller --batch-size or --block-size, with --grad-accum to keep the batch.',
+      );
     }
     return 1;
   }

@@ -16,20 +16,46 @@ const run = (args: string[]) =>
   );
 const corpus = join(dir, 'corpus.txt');
 writeFileSync(corpus, readFileSync(join(process.env.SCRATCHGPT_DATA_DIR ?? '', 'tinyshakespeare.txt'), 'utf8').slice(0, 40_000));
-const TINY = ['--data', corpus, '--n-layer', '1', '--n-head', '2', '--n-embd', '16', '--block-size', '16', '--batch-size', '4', '--max-iters', '12', '--eval-interval', '6', '--eval-iters', '2', '--sample-tokens', '0'];
+/** A tiny model and recipe: seconds a run. */
+const TINY_FLAGS =
+  '--n-layer 1 --n-head 2 --n-embd 16 --block-size 16 --batch-size 4 --max-iters 12 --eval-interval 6 --eval-iters 2 --sample-tokens 0 --workers 1';
+const TINY = ['--data', corpus, ...TINY_FLAGS.split(' ')];
+/** What `compare` gave before the loop moved into @scratchgpt/train, for these runs (fixtures/baseline-losses.json). */
+const baseline = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/baseline-losses.json'), 'utf8'));
 const report = (out: string) => JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
 
 describe('scratchgpt compare', () => {
   it('tokenizers: one model each, the same characters per step, ranked on val bits per character', async () => {
     const out = join(dir, 'tok');
-    const { code, stdout, stderr } = await run(['compare', 'tokenizers', ...TINY, '--tokenizers', 'char,bpe:300,tiktoken:gpt2', '--out', out]);
+    const { code, stdout, stderr } = await run([
+      'compare',
+      'tokenizers',
+      ...TINY,
+      '--tokenizers',
+      'char,bpe:300,tiktoken:gpt2',
+      '--out',
+      out,
+    ]);
     expect(code, stderr).toBe(0);
     expect(stderr).toMatch(/== bpe:300: \d\.\d\d characters per token, so block 16 characters → \d+ tokens/);
     expect(stdout).toContain('val bits/char');
     const json = report(out);
     expect(json.results.map((r: { tokenizer: string }) => r.tokenizer)).toEqual(['char', 'bpe:300', 'tiktoken:gpt2']);
     for (const r of json.results) {
-      for (const key of ['vocabSize', 'params', 'embeddingParams', 'charsPerToken', 'blockTokens', 'steps', 'tokensPerSec', 'seconds', 'valLossPerToken', 'valBitsPerChar', 'valTokens', 'valChars']) {
+      for (const key of [
+        'vocabSize',
+        'params',
+        'embeddingParams',
+        'charsPerToken',
+        'blockTokens',
+        'steps',
+        'tokensPerSec',
+        'seconds',
+        'valLossPerToken',
+        'valBitsPerChar',
+        'valTokens',
+        'valChars',
+      ]) {
         expect(Number.isFinite(r[key]), `${r.tokenizer}.${key}`).toBe(true);
       }
       expect(typeof r.sample).toBe('string');
@@ -41,6 +67,11 @@ describe('scratchgpt compare', () => {
     // Every tokenizer is measured on the same characters: the val split's last 10%.
     const chars = json.results.map((r: { valChars: number }) => r.valChars);
     expect(Math.max(...chars) - Math.min(...chars)).toBeLessThanOrEqual(3); // up to the first target token's characters
+    for (const r of json.results) {
+      const before = baseline.compareTokenizers[r.tokenizer];
+      expect(Math.abs(r.valLossPerToken - before.valLossPerToken), `${r.tokenizer}: the loss of the earlier compare`).toBeLessThan(1e-5);
+      expect(Math.abs(r.valBitsPerChar - before.valBitsPerChar)).toBeLessThan(1e-5);
+    }
     expect(json.results[2].vocabSize).toBe(50257);
     expect(json.results[2].embeddingParams).toBeGreaterThan(0.99 * json.results[2].params);
     for (const f of ['report.md', 'by-step.svg', 'by-time.svg']) expect(existsSync(join(out, f))).toBe(true);
@@ -56,11 +87,26 @@ describe('scratchgpt compare', () => {
     expect(json.step0.same).toBe(true);
     expect(json.results.map((r: { attention: string }) => r.attention)).toEqual(['single', 'wrapper', 'fused']);
     for (const r of json.results) {
-      for (const key of ['params', 'forwardMs', 'stepMs', 'peakTensorBytes', 'tokensPerSec', 'steps', 'seconds', 'valLoss', 'valBitsPerChar']) {
+      for (const key of [
+        'params',
+        'forwardMs',
+        'stepMs',
+        'peakTensorBytes',
+        'tokensPerSec',
+        'steps',
+        'seconds',
+        'valLoss',
+        'valBitsPerChar',
+      ]) {
         expect(Number.isFinite(r[key]) && r[key] > 0, `${r.attention}.${key}`).toBe(true);
       }
     }
     expect(json.results[1].params).toBe(json.results[2].params);
+    for (const r of json.results) {
+      const before = baseline.compareAttention[r.attention];
+      expect(Math.abs(r.step0Loss - before.step0Loss), `${r.attention}: the step-0 loss of the earlier compare`).toBeLessThan(1e-5);
+      expect(Math.abs(r.valLoss - before.valLoss)).toBeLessThan(1e-5);
+    }
     expect(json.results[0].nHead).toBe(1);
   }, 180_000);
 

@@ -10,16 +10,17 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { GPT } from '@scratchgpt/model';
+import { trainValSplit } from '@scratchgpt/data';
+import { GPT, headsFor, isOneHead } from '@scratchgpt/model';
 import { CharTokenizer } from '@scratchgpt/tokenizers';
-import { AdamW, decayedParameters, trainStep } from '@scratchgpt/train';
-import { selectBackend, type BackendChoice } from './backend';
+import { AdamW, SAMPLE_OPTIONS, decayedParameters, evaluate, trainStep, type TrainConfig } from '@scratchgpt/train';
+import { selectBackend, type ActiveBackend, type BackendChoice } from './backend';
 import { writeComparison, type ComparisonReport, type CurvePoint } from './compare-report';
-import { buildTokenizer, readCorpusText, splitPoint } from './corpus';
-import { evalCommand } from './eval';
-import { sampleCommand } from './sample';
-import { PRESETS, type ModelSettings, type TrainSettings } from './settings';
-import { trainCommand, type TrainSummary } from './train';
+import { VAL_SHARE, buildTokenizer, readCorpusText, type CorpusFile } from './corpus';
+import { charsCovered } from './eval';
+import { newRun, type PreparedRun, type RunOptions } from './run-setup';
+import { presetOf, type ModelSettings } from './settings';
+import { samplePrompt, trainRun, withInterrupts, type TrainSummary } from './train';
 
 export interface CompareOptions {
   data: string;
@@ -32,99 +33,193 @@ export interface CompareOptions {
   backend: BackendChoice;
   /** Threads that train each contender (see `scratchgpt train --workers`). Default `auto`. */
   workers?: number | 'auto';
-  /** Other training fields given on the command line (e.g. evalInterval, batchSize). */
-  train?: Partial<TrainSettings>;
+  /** Other recipe fields given on the command line (e.g. evalInterval, batchSize). */
+  train?: Partial<TrainConfig>;
   /** Model fields given on the command line (for tokenizers, blockSize is in characters). */
   model?: Partial<ModelSettings>;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const safeName = (spec: string) => spec.replace(/[^a-z0-9]+/gi, '-');
-/** A contender's training was stopped (Ctrl-C): the comparison stops too, without a report. */
-const checkFinished = (s: TrainSummary) => {
-  if (s.interrupted) throw new Error(`interrupted while training ${s.out}; no report was written (each run's checkpoint is kept).`);
-  return s;
-};
 const stepRate = (s: TrainSummary) => median(s.metrics.filter((m) => m.valLoss === undefined).map((m) => m.tokensPerSec));
 
-function presetOf(name: string) {
-  const preset = PRESETS[name];
-  if (preset === undefined) throw new Error(`Unknown preset "${name}"; use one of ${Object.keys(PRESETS).join(', ')}.`);
-  return preset;
-}
-
-function trainFields(opts: CompareOptions): Partial<TrainSettings> {
-  const fields: Partial<TrainSettings> = { ...opts.train };
+function trainFields(opts: CompareOptions): Partial<TrainConfig> {
+  const fields: Partial<TrainConfig> = { ...opts.train };
   if (opts.seed !== undefined) fields.seed = opts.seed;
   if (opts.maxIters !== undefined) fields.maxIters = opts.maxIters;
   else if (opts.budgetSeconds !== undefined) fields.maxIters = 1_000_000; // the budget ends it
   return fields;
 }
 
-/** A sample of about `chars` characters from a run, as `scratchgpt sample` gives it. */
-async function sampleOf(run: string, tokens: number, backend: BackendChoice, seed: number): Promise<string> {
-  let text = '';
-  await sampleCommand({ run, prompt: '\n', maxNewTokens: tokens, temperature: 0.8, topK: 200, seed, backend }, (t) => (text += t));
-  return text.trim();
+/**
+ * Trains one contender in its own run directory with the library's loop, then evaluates it on
+ * the whole val split and samples from it, in memory. A Ctrl-C stops the comparison (without a
+ * report) once the contender's checkpoint is saved.
+ */
+async function contender(
+  file: CorpusFile,
+  run: RunOptions,
+  opts: CompareOptions,
+  backend: ActiveBackend,
+  signal: AbortSignal,
+  sampleTokens: number,
+) {
+  const prepared: PreparedRun = await newRun({ ...run, file }, (line) => console.error(line));
+  const { model, tokenizer } = prepared;
+  try {
+    const summary = await trainRun(prepared, { out: run.out, backend, workers: opts.workers, budgetSeconds: opts.budgetSeconds, signal });
+    if (summary.interrupted)
+      throw new Error(`interrupted while training ${run.out}; no report was written (each run's checkpoint is kept).`);
+    // Every val token once: nats per token, and bits per character of the characters they cover.
+    const t = performance.now();
+    const { nats, tokens } = await evaluate(model, prepared.ids.val, { batchSize: prepared.recipe.batchSize });
+    const chars = charsCovered(tokenizer, prepared.ids.val);
+    const val = { valLoss: nats / tokens, bitsPerChar: nats / Math.LN2 / chars, tokens, chars, seconds: (performance.now() - t) / 1000 };
+    const ids = await model.generate(samplePrompt(tokenizer), {
+      ...SAMPLE_OPTIONS,
+      maxNewTokens: sampleTokens,
+      seed: prepared.recipe.seed,
+    });
+    return {
+      summary,
+      val,
+      sample: tokenizer.decode(ids).trim(),
+      tokenizer: tokenizer.name,
+      vocabSize: tokenizer.vocabSize,
+      config: prepared.recipe,
+    };
+  } finally {
+    model.dispose();
+    tokenizer.dispose?.();
+  }
 }
 
 export async function compareTokenizers(opts: CompareOptions & { tokenizers: string[] }): Promise<ComparisonReport> {
   if (opts.tokenizers.length === 0) throw new Error('--tokenizers names no tokenizer; pass e.g. char,bpe:512.');
   const preset = presetOf(opts.preset);
+  const backend = await selectBackend(opts.backend);
   const file = await readCorpusText(opts.data, (l) => console.error(l));
   const blockChars = opts.model?.blockSize ?? preset.model.blockSize;
-  const probe = file.text.slice(0, Math.min(splitPoint(file.text), 200_000));
+  const probe = trainValSplit(file.text).train.slice(0, 200_000);
   await mkdir(opts.out, { recursive: true });
-  const results = [];
+  const results: Array<{
+    tokenizer: string;
+    vocabSize: number;
+    params: number;
+    embeddingParams: number;
+    charsPerToken: number;
+    blockTokens: number;
+    steps: number;
+    tokensPerSec: number;
+    charsPerSec: number;
+    seconds: number;
+    trainSeconds: number;
+    valLossPerToken: number;
+    valBitsPerChar: number;
+    valTokens: number;
+    valChars: number;
+    sample: string;
+  }> = [];
   const points: CurvePoint[] = [];
-  for (const spec of opts.tokenizers) {
-    // 1. The block in tokens that covers about blockChars characters.
-    const tokenizer = await buildTokenizer(spec, file.text);
-    const charsPerToken = [...probe].length / tokenizer.encode(probe).length;
-    const vocabSize = tokenizer.vocabSize;
-    tokenizer.dispose?.();
-    const blockSize = Math.max(4, Math.round(blockChars / charsPerToken));
-    console.error(`\n== ${spec}: ${charsPerToken.toFixed(2)} characters per token, so block ${blockChars} characters → ${blockSize} tokens`);
-    // 2. Train, then evaluate on the whole val split.
-    const run = join(opts.out, safeName(spec));
-    const summary = checkFinished(await trainCommand({ preset: opts.preset, data: file.path, tokenizer: spec, model: { ...opts.model, blockSize }, train: trainFields(opts), out: run, resume: false, backend: opts.backend, workers: opts.workers, budgetSeconds: opts.budgetSeconds }));
-    const { text: _t, split: _s, ...val } = await evalCommand({ run, backend: opts.backend });
-    const tokensPerChar = val.tokens / val.chars;
-    for (const m of summary.metrics) {
-      if (m.valLoss !== undefined) points.push({ name: spec, step: m.step, seconds: m.seconds ?? 0, value: (m.valLoss * tokensPerChar) / Math.LN2 });
+  await withInterrupts(async (signal) => {
+    for (const spec of opts.tokenizers) {
+      // 1. The block in tokens that covers about blockChars characters.
+      const tokenizer = await buildTokenizer(spec, file.text);
+      const charsPerToken = [...probe].length / tokenizer.encode(probe).length;
+      const blockSize = Math.max(4, Math.round(blockChars / charsPerToken));
+      console.error(
+        `\n== ${spec}: ${charsPerToken.toFixed(2)} characters per token, so block ${blockChars} characters → ${blockSize} tokens`,
+      );
+      // 2. Train, then evaluate on the whole val split.
+      const out = join(opts.out, safeName(spec));
+      const { summary, val, sample, vocabSize } = await contender(
+        file,
+        {
+          preset: opts.preset,
+          tokenizer: spec,
+          prebuilt: tokenizer,
+          model: { ...opts.model, blockSize },
+          train: trainFields(opts),
+          out,
+          resume: false,
+        },
+        opts,
+        backend,
+        signal,
+        Math.round(300 / charsPerToken),
+      );
+      const tokensPerChar = val.tokens / val.chars;
+      for (const m of summary.metrics) {
+        if (m.valLoss !== undefined)
+          points.push({ name: spec, step: m.step, seconds: m.seconds ?? 0, value: (m.valLoss * tokensPerChar) / Math.LN2 });
+      }
+      const nEmbd = opts.model?.nEmbd ?? preset.model.nEmbd;
+      results.push({
+        tokenizer: spec,
+        vocabSize,
+        params: summary.params,
+        embeddingParams: (vocabSize + blockSize) * nEmbd,
+        charsPerToken,
+        blockTokens: blockSize,
+        steps: summary.steps,
+        tokensPerSec: stepRate(summary),
+        charsPerSec: stepRate(summary) * charsPerToken,
+        seconds: summary.seconds,
+        trainSeconds: summary.trainSeconds,
+        valLossPerToken: val.valLoss,
+        valBitsPerChar: val.bitsPerChar,
+        valTokens: val.tokens,
+        valChars: val.chars,
+        sample,
+      });
     }
-    const nEmbd = opts.model?.nEmbd ?? preset.model.nEmbd;
-    results.push({
-      tokenizer: spec,
-      vocabSize,
-      params: summary.params,
-      embeddingParams: (vocabSize + blockSize) * nEmbd,
-      charsPerToken,
-      blockTokens: blockSize,
-      steps: summary.steps,
-      tokensPerSec: stepRate(summary),
-      charsPerSec: stepRate(summary) * charsPerToken,
-      seconds: summary.seconds,
-      trainSeconds: summary.trainSeconds,
-      valLossPerToken: val.valLoss,
-      valBitsPerChar: val.bitsPerChar,
-      valTokens: val.tokens,
-      valChars: val.chars,
-      sample: await sampleOf(run, Math.round(300 / charsPerToken), opts.backend, opts.seed ?? preset.train.seed),
-    });
-  }
+  });
   const ranked = [...results].sort((a, b) => a.valBitsPerChar - b.valBitsPerChar);
-  const json = { kind: 'tokenizers', data: file.path, preset: opts.preset, blockChars, maxIters: opts.maxIters ?? null, budgetSeconds: opts.budgetSeconds ?? null, results };
+  const json = {
+    kind: 'tokenizers',
+    data: file.path,
+    preset: opts.preset,
+    blockChars,
+    maxIters: opts.maxIters ?? null,
+    budgetSeconds: opts.budgetSeconds ?? null,
+    results,
+  };
   const report: ComparisonReport = {
     title: `Tokenizers compared on ${file.path}`,
     notes: [
       `Preset ${opts.preset}, the same seed and recipe for every tokenizer; ${opts.budgetSeconds !== undefined ? `${opts.budgetSeconds} s of training each` : `${opts.maxIters ?? preset.train.maxIters} steps each`}.`,
       `Each row of a batch covers about ${blockChars} characters: the block in tokens is ${blockChars} divided by the tokenizer's characters per token (measured on the train text).`,
-      'Ranked on val bits per character: total nats over every val token (the last 10% of the characters, each token once) / ln 2 / the characters they cover. Per-token loss is shown, not ranked on: it depends on the vocabulary.',
-      'The curves convert each evaluation estimate (nats per token) to bits per character with the val split\'s tokens per character; wall time counts training steps only (evaluations excluded), as does the budget.',
+      `Ranked on val bits per character: total nats over every val token (${VAL_SHARE} of the characters, each token once) / ln 2 / the characters they cover. Per-token loss is shown, not ranked on: it depends on the vocabulary.`,
+      "The curves convert each evaluation estimate (nats per token) to bits per character with the val split's tokens per character; wall time counts training steps only (evaluations excluded), as does the budget.",
     ],
-    columns: ['tokenizer', 'vocab', 'params', 'in embeddings', 'chars/token', 'block (tokens)', 'steps', 'tokens/s', 'train s', 'wall s', 'val loss/token', 'val bits/char'],
-    rows: ranked.map((r) => [r.tokenizer, r.vocabSize, r.params, r.embeddingParams, r.charsPerToken.toFixed(2), r.blockTokens, r.steps, r.tokensPerSec.toFixed(0), r.trainSeconds.toFixed(0), r.seconds.toFixed(0), r.valLossPerToken.toFixed(4), `**${r.valBitsPerChar.toFixed(4)}**`]),
+    columns: [
+      'tokenizer',
+      'vocab',
+      'params',
+      'in embeddings',
+      'chars/token',
+      'block (tokens)',
+      'steps',
+      'tokens/s',
+      'train s',
+      'wall s',
+      'val loss/token',
+      'val bits/char',
+    ],
+    rows: ranked.map((r) => [
+      r.tokenizer,
+      r.vocabSize,
+      r.params,
+      r.embeddingParams,
+      r.charsPerToken.toFixed(2),
+      r.blockTokens,
+      r.steps,
+      r.tokensPerSec.toFixed(0),
+      r.trainSeconds.toFixed(0),
+      r.seconds.toFixed(0),
+      r.valLossPerToken.toFixed(4),
+      `**${r.valBitsPerChar.toFixed(4)}**`,
+    ]),
     samples: Object.fromEntries(results.map((r) => [r.tokenizer, r.sample])),
     json,
     curve: { yTitle: 'val bits per character', points },
@@ -138,20 +233,30 @@ async function timeStep(config: ConstructorParameters<typeof GPT>[0], batchSize:
   const model = new GPT(config, { seed });
   const optimizer = new AdamW(model.namedParameters(), decayedParameters(model));
   const T = config.blockSize;
-  const ids = (k: number) => tf.tensor2d(Int32Array.from({ length: batchSize * T }, (_, i) => (i * 7 + k) % config.vocabSize), [batchSize, T], 'int32');
+  const ids = (k: number) =>
+    tf.tensor2d(
+      Int32Array.from({ length: batchSize * T }, (_, i) => (i * 7 + k) % config.vocabSize),
+      [batchSize, T],
+      'int32',
+    );
   const [x, y] = [ids(0), ids(1)];
-  const time = (f: () => void) => {
-    f();
-    const runs = [0, 1, 2].map(() => {
+  const time = async (f: () => Promise<unknown>) => {
+    await f();
+    const runs = [];
+    for (let i = 0; i < 3; i++) {
       const t = performance.now();
-      f();
-      return performance.now() - t;
-    });
+      await f();
+      runs.push(performance.now() - t);
+    }
     return median(runs);
   };
-  const forwardMs = time(() => tf.tidy(() => model.loss(x, y, { training: true }).dataSync()));
-  const stepMs = time(() => trainStep(model, [{ x, y }], optimizer));
-  const peakBytes = (await tf.profile(() => void trainStep(model, [{ x, y }], optimizer))).peakBytes;
+  const forwardMs = await time(async () => {
+    const loss = model.loss(x, y, { training: true });
+    await loss.data();
+    loss.dispose();
+  });
+  const stepMs = await time(() => trainStep(model, [{ x, y }], optimizer));
+  const peakBytes = (await tf.profile(async () => void (await trainStep(model, [{ x, y }], optimizer)))).peakBytes;
   tf.dispose([x, y]);
   optimizer.dispose();
   model.dispose();
@@ -161,76 +266,137 @@ async function timeStep(config: ConstructorParameters<typeof GPT>[0], batchSize:
 export async function compareAttention(opts: CompareOptions & { variants: string[] }): Promise<ComparisonReport> {
   if (opts.variants.length === 0) throw new Error('--variants names no attention kind; pass e.g. single,wrapper,fused.');
   const preset = presetOf(opts.preset);
+  const backend = await selectBackend(opts.backend);
   const file = await readCorpusText(opts.data, (l) => console.error(l));
-  await selectBackend(opts.backend);
   const vocabSize = CharTokenizer.fromText(file.text).vocabSize;
-  const seed = opts.seed ?? preset.train.seed;
+  const seed = opts.seed ?? preset.train.seed ?? 0;
   const batchSize = opts.train?.batchSize ?? preset.train.batchSize;
   // 1. Shared initial weights: a fused model's, in nanoGPT's layout, which wrapper loads too.
   const base: ModelSettings = { ...preset.model, ...opts.model };
-  const shapeOf = (variant: string): ModelSettings => ({ ...base, attention: variant, nHead: variant === 'single' ? 1 : base.nHead });
+  const shapeOf = (variant: string): ModelSettings => ({ ...base, attention: variant, nHead: headsFor(variant, base.nHead) });
   const fusedInit = new GPT({ ...shapeOf('fused'), vocabSize }, { seed });
-  const initialWeights = fusedInit.toSafetensors();
+  const initialWeights = await fusedInit.toSafetensors();
   fusedInit.dispose();
   await mkdir(opts.out, { recursive: true });
-  const results: Array<Record<string, unknown> & { attention: string; nHead: number; params: number; forwardMs: number; stepMs: number; peakTensorBytes: number; tokensPerSec: number; steps: number; seconds: number; trainSeconds: number; step0Loss: number | null; valLoss: number; valBitsPerChar: number; sample: string }> = [];
+  const results: Array<
+    Record<string, unknown> & {
+      attention: string;
+      nHead: number;
+      params: number;
+      forwardMs: number;
+      stepMs: number;
+      peakTensorBytes: number;
+      tokensPerSec: number;
+      steps: number;
+      seconds: number;
+      trainSeconds: number;
+      step0Loss: number | null;
+      valLoss: number;
+      valBitsPerChar: number;
+      sample: string;
+    }
+  > = [];
   const points: CurvePoint[] = [];
-  for (const variant of opts.variants) {
-    const shape = shapeOf(variant);
-    console.error(`\n== attention ${variant}`);
-    const timing = await timeStep({ ...shape, vocabSize }, batchSize, seed);
-    const run = join(opts.out, safeName(variant));
-    const summary = checkFinished(await trainCommand({
-      preset: opts.preset,
-      data: file.path,
-      model: { ...opts.model, attention: variant, nHead: shape.nHead },
-      train: trainFields(opts),
-      out: run,
-      resume: false,
-      backend: opts.backend,
-      workers: opts.workers,
-      budgetSeconds: opts.budgetSeconds,
-      initialWeights: variant === 'single' ? undefined : initialWeights,
-    }));
-    const { text: _t, split: _s, ...val } = await evalCommand({ run, backend: opts.backend });
-    for (const m of summary.metrics) if (m.valLoss !== undefined) points.push({ name: variant, step: m.step, seconds: m.seconds ?? 0, value: m.valLoss });
-    results.push({
-      attention: variant,
-      nHead: shape.nHead,
-      params: summary.params,
-      initialWeights: variant === 'single' ? 'own (seeded)' : 'shared with fused',
-      forwardMs: timing.forwardMs,
-      stepMs: timing.stepMs,
-      peakTensorBytes: timing.peakBytes,
-      tokensPerSec: stepRate(summary),
-      steps: summary.steps,
-      seconds: summary.seconds,
-      trainSeconds: summary.trainSeconds,
-      step0Loss: summary.metrics.find((m) => m.step === 0 && m.valLoss !== undefined)?.valLoss ?? null,
-      valLoss: val.valLoss,
-      valBitsPerChar: val.bitsPerChar,
-      sample: await sampleOf(run, 300, opts.backend, seed),
-    });
-  }
+  await withInterrupts(async (signal) => {
+    for (const variant of opts.variants) {
+      const shape = shapeOf(variant);
+      console.error(`\n== attention ${variant}`);
+      const timing = await timeStep({ ...shape, vocabSize }, batchSize, seed);
+      const out = join(opts.out, safeName(variant));
+      const ownWeights = isOneHead(variant); // one head without an output projection cannot hold the fused model's weights
+      const { summary, val, sample } = await contender(
+        file,
+        {
+          preset: opts.preset,
+          model: { ...opts.model, attention: variant, nHead: shape.nHead },
+          train: trainFields(opts),
+          out,
+          resume: false,
+          initialWeights: ownWeights ? undefined : initialWeights,
+        },
+        opts,
+        backend,
+        signal,
+        300,
+      );
+      for (const m of summary.metrics)
+        if (m.valLoss !== undefined) points.push({ name: variant, step: m.step, seconds: m.seconds ?? 0, value: m.valLoss });
+      results.push({
+        attention: variant,
+        nHead: shape.nHead,
+        params: summary.params,
+        initialWeights: ownWeights ? 'own (seeded)' : 'shared with fused',
+        forwardMs: timing.forwardMs,
+        stepMs: timing.stepMs,
+        peakTensorBytes: timing.peakBytes,
+        tokensPerSec: stepRate(summary),
+        steps: summary.steps,
+        seconds: summary.seconds,
+        trainSeconds: summary.trainSeconds,
+        step0Loss: summary.metrics.find((m) => m.step === 0 && m.valLoss !== undefined)?.valLoss ?? null,
+        valLoss: val.valLoss,
+        valBitsPerChar: val.bitsPerChar,
+        sample,
+      });
+    }
+  });
   // 2. Wrapper and fused compute the same function: from the same weights their first loss agrees.
   const [wrapper, fused] = ['wrapper', 'fused'].map((v) => results.find((r) => r.attention === v));
   let step0 = null;
   if (wrapper?.step0Loss != null && fused?.step0Loss != null) {
     const diff = Math.abs(wrapper.step0Loss - fused.step0Loss);
     step0 = { wrapper: wrapper.step0Loss, fused: fused.step0Loss, difference: diff, same: diff < 1e-4 };
-    console.error(`\nstep 0: wrapper ${wrapper.step0Loss.toFixed(6)}, fused ${fused.step0Loss.toFixed(6)}: ${step0.same ? 'the same loss' : 'DIFFERENT losses'} (|Δ| ${diff.toExponential(1)})`);
+    console.error(
+      `\nstep 0: wrapper ${wrapper.step0Loss.toFixed(6)}, fused ${fused.step0Loss.toFixed(6)}: ${step0.same ? 'the same loss' : 'DIFFERENT losses'} (|Δ| ${diff.toExponential(1)})`,
+    );
   }
-  const json = { kind: 'attention', data: file.path, preset: opts.preset, maxIters: opts.maxIters ?? null, budgetSeconds: opts.budgetSeconds ?? null, step0, results };
+  const json = {
+    kind: 'attention',
+    data: file.path,
+    preset: opts.preset,
+    maxIters: opts.maxIters ?? null,
+    budgetSeconds: opts.budgetSeconds ?? null,
+    step0,
+    results,
+  };
   const report: ComparisonReport = {
     title: `Attention variants compared on ${file.path}`,
     notes: [
       `Preset ${opts.preset}, the same data, seed and recipe; ${opts.budgetSeconds !== undefined ? `${opts.budgetSeconds} s of training each` : `${opts.maxIters ?? preset.train.maxIters} steps each`}.`,
-      'wrapper and fused start from identical weights (the fused model\'s, loaded into the wrapper\'s heads); single is one head of size C with its own seeded weights.',
-      step0 ? `Step 0 val loss: wrapper ${step0.wrapper.toFixed(6)}, fused ${step0.fused.toFixed(6)} (|Δ| ${step0.difference.toExponential(1)}).` : 'Step 0 check: needs both wrapper and fused.',
+      "wrapper and fused start from identical weights (the fused model's, loaded into the wrapper's heads); single is one head of size C with its own seeded weights.",
+      step0
+        ? `Step 0 val loss: wrapper ${step0.wrapper.toFixed(6)}, fused ${step0.fused.toFixed(6)} (|Δ| ${step0.difference.toExponential(1)}).`
+        : 'Step 0 check: needs both wrapper and fused.',
       `Forward and step times: median of 3 after a warm-up, batch ${batchSize}, measured alone before training; step = forward, backward, clipping, AdamW. Peak tensor memory: tf.profile of one step.`,
     ],
-    columns: ['attention', 'heads', 'params', 'forward ms', 'fwd+bwd ms', 'peak MB', 'tokens/s', 'steps', 'train s', 'wall s', 'val loss', 'val bits/char'],
-    rows: results.map((r) => [r.attention, r.nHead, r.params, r.forwardMs.toFixed(0), r.stepMs.toFixed(0), (r.peakTensorBytes / 2 ** 20).toFixed(1), r.tokensPerSec.toFixed(0), r.steps, r.trainSeconds.toFixed(0), r.seconds.toFixed(0), r.valLoss.toFixed(4), r.valBitsPerChar.toFixed(4)]),
+    columns: [
+      'attention',
+      'heads',
+      'params',
+      'forward ms',
+      'fwd+bwd ms',
+      'peak MB',
+      'tokens/s',
+      'steps',
+      'train s',
+      'wall s',
+      'val loss',
+      'val bits/char',
+    ],
+    rows: results.map((r) => [
+      r.attention,
+      r.nHead,
+      r.params,
+      r.forwardMs.toFixed(0),
+      r.stepMs.toFixed(0),
+      (r.peakTensorBytes / 2 ** 20).toFixed(1),
+      r.tokensPerSec.toFixed(0),
+      r.steps,
+      r.trainSeconds.toFixed(0),
+      r.seconds.toFixed(0),
+      r.valLoss.toFixed(4),
+      r.valBitsPerChar.toFixed(4),
+    ]),
     samples: Object.fromEntries(results.map((r) => [r.attention, r.sample])),
     json,
     curve: { yTitle: 'val loss (nats per character)', points },

@@ -1,23 +1,27 @@
 /**
  * The training text: found (a file or a dataset name), checked (present, not empty, not binary),
- * split 90/10 by characters into train and val text as nanoGPT does, and tokenized.
+ * split into train and val text by `trainValSplit` (the first 90% of the characters train, as
+ * nanoGPT), and tokenized. Read once per run.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { toTokenArray, type TokenArray } from '@scratchgpt/data';
-import { resolveDataset, sha256File } from '@scratchgpt/data/node';
+import { TRAIN_FRACTION, toTokenArray, trainValSplit, type TokenArray } from '@scratchgpt/data';
+import { resolveDataset } from '@scratchgpt/data/node';
 import { createTokenizer, loadTokenizer, TOKENIZER_SPECS, type Tokenizer } from '@scratchgpt/tokenizers';
 
-/** Fraction of the text used for training; the rest is the held-out val split. */
-export const TRAIN_FRACTION = 0.9;
+/** The split as words: "the first 90%" train, "the last 10%" is val (from `TRAIN_FRACTION`). */
+export const TRAIN_SHARE = `the first ${Math.round(TRAIN_FRACTION * 100)}%`;
+export const VAL_SHARE = `the last ${Math.round((1 - TRAIN_FRACTION) * 100)}%`;
 
-export interface Corpus {
+/** A text file as read: where it is, its sha256 and its text. */
+export interface CorpusFile {
   path: string;
   sha256: string;
   text: string;
 }
 
 /** Resolves `data` (a path or a dataset name) and reads it as UTF-8 text, refusing empty or binary files. */
-export async function readCorpusText(data: string, log: (line: string) => void): Promise<{ path: string; sha256: string; text: string }> {
+export async function readCorpusText(data: string, log: (line: string) => void): Promise<CorpusFile> {
   const path = await resolveDataset(data, { log });
   const bytes = await readFile(path);
   if (bytes.length === 0) throw new Error(`${path} is empty; pass a text file with some text in it.`);
@@ -30,7 +34,7 @@ export async function readCorpusText(data: string, log: (line: string) => void):
     throw new Error(`${path} is not valid UTF-8 text; convert it to UTF-8 (e.g. with iconv) or pass another file.`);
   }
   if (text.trim().length === 0) throw new Error(`${path} holds only whitespace; pass a text file with some text in it.`);
-  return { path, sha256: await sha256File(path), text };
+  return { path, sha256: createHash('sha256').update(bytes).digest('hex'), text }; // the bytes just read, not the file again
 }
 
 /**
@@ -51,28 +55,20 @@ export async function buildTokenizer(spec: string, text: string): Promise<Tokeni
       throw new Error(`${spec} is not a usable tokenizer JSON: ${(error as Error).message}`, { cause: error });
     }
   }
-  const trainText = spec.startsWith('bpe:') ? text.slice(0, splitPoint(text)) : text;
-  return createTokenizer(spec, trainText);
+  return createTokenizer(spec, spec.startsWith('bpe:') ? trainValSplit(text).train : text);
 }
-
-/** Where the train split ends: the first 90% of the characters, as nanoGPT's `prepare.py`. */
-export const splitPoint = (text: string): number => Math.floor(text.length * TRAIN_FRACTION);
 
 /**
  * Splits the text by characters (so every tokenizer is measured on the same val text) and
- * encodes each part; checks that the val part holds at least one block.
+ * encodes each part; checks that each part holds at least one block.
  */
-export function tokenizeCorpus(
-  file: { path: string; sha256: string; text: string },
-  tokenizer: Tokenizer,
-  blockSize: number,
-): Corpus & { train: TokenArray; val: TokenArray } {
-  const cut = splitPoint(file.text);
+export function tokenizeCorpus(file: CorpusFile, tokenizer: Tokenizer, blockSize: number): { train: TokenArray; val: TokenArray } {
+  const text = trainValSplit(file.text);
   let train: TokenArray;
   let val: TokenArray;
   try {
-    train = toTokenArray(tokenizer.encode(file.text.slice(0, cut)));
-    val = toTokenArray(tokenizer.encode(file.text.slice(cut)));
+    train = toTokenArray(tokenizer.encode(text.train));
+    val = toTokenArray(tokenizer.encode(text.val));
   } catch (error) {
     throw new Error(`the tokenizer ${tokenizer.name} cannot encode ${file.path}: ${(error as Error).message}`, { cause: error });
   }
@@ -80,9 +76,9 @@ export function tokenizeCorpus(
   if (val.length < need || train.length < need) {
     const chars = Math.ceil((need * file.text.length) / Math.max(1, val.length) / (1 - TRAIN_FRACTION));
     throw new Error(
-      `${file.path} is too short: its last 10% (the val split) is ${val.length} tokens (${tokenizer.name}), and a block needs ` +
+      `${file.path} is too short: ${VAL_SHARE.replace('the', 'its')} (the val split) is ${val.length} tokens (${tokenizer.name}), and a block needs ` +
         `blockSize + 1 = ${need}. Use a text of roughly ${chars} characters or more, or a smaller --block-size.`,
     );
   }
-  return { ...file, train, val };
+  return { train, val };
 }

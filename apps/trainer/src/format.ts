@@ -1,3 +1,4 @@
+import { TRAIN_SHARE, VAL_SHARE } from './corpus';
 import Table from 'cli-table3';
 import type { TokenizeReport } from './tokenize-report';
 
@@ -13,13 +14,21 @@ export function formatTokenizeReport(path: string, report: TokenizeReport): stri
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   for (const r of report.rows) {
-    table.push([r.tokenizer, int(r.vocabSize), int(r.tokens), fixed(r.charsPerToken, 2), fixed(r.bytesPerToken, 2),
-      fixed(r.encodeMBps, 1), fixed(r.buildSeconds, 2), r.roundTrip ? 'yes' : 'NO']);
+    table.push([
+      r.tokenizer,
+      int(r.vocabSize),
+      int(r.tokens),
+      fixed(r.charsPerToken, 2),
+      fixed(r.bytesPerToken, 2),
+      fixed(r.encodeMBps, 1),
+      fixed(r.buildSeconds, 2),
+      r.roundTrip ? 'yes' : 'NO',
+    ]);
   }
   const examples = report.rows.map((r) => `  ${r.tokenizer.padEnd(16)} ${r.example.map((t) => JSON.stringify(t).slice(1, -1)).join('|')}`);
   return [
     `${path}: ${int(report.chars)} characters, ${int(report.bytes)} bytes`,
-    `BPE is trained on the first 90%; every figure is on the last 10% (${int(report.valChars)} characters).`,
+    `BPE is trained on ${TRAIN_SHARE}; every figure is on ${VAL_SHARE} (${int(report.valChars)} characters).`,
     table.toString(),
     'How each one cuts the first whole line of the val split:',
     ...examples,

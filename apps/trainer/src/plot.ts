@@ -4,7 +4,7 @@
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { Metric } from './run-dir';
+import type { Metric } from '@scratchgpt/train';
 
 export async function lossPlotSvg(metrics: readonly Metric[], title: string): Promise<string> {
   const values: Array<{ step: number; loss: number; series: string }> = [];
@@ -28,8 +28,16 @@ export async function lossPlotSvg(metrics: readonly Metric[], title: string): Pr
     height: 360,
     data: { values },
     layer: [
-      { transform: [{ filter: "datum.series === 'train (each step)'" }], mark: { type: 'line', strokeWidth: 1 }, encoding: { x, y, color } },
-      { transform: [{ filter: "datum.series !== 'train (each step)'" }], mark: { type: 'line', strokeWidth: 2.5, point: true }, encoding: { x, y, color } },
+      {
+        transform: [{ filter: "datum.series === 'train (each step)'" }],
+        mark: { type: 'line', strokeWidth: 1 },
+        encoding: { x, y, color },
+      },
+      {
+        transform: [{ filter: "datum.series !== 'train (each step)'" }],
+        mark: { type: 'line', strokeWidth: 2.5, point: true },
+        encoding: { x, y, color },
+      },
     ],
   };
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });

@@ -28,7 +28,13 @@ export function formatDuration(seconds: number): string {
 }
 
 /** `tty`: draw a bar on stderr; else log plain lines to stdout. */
-export function createProgress(options: { tty: boolean; startStep: number; maxIters: number; logInterval: number; tokensPerStep: number }): Progress {
+export function createProgress(options: {
+  tty: boolean;
+  startStep: number;
+  maxIters: number;
+  logInterval: number;
+  tokensPerStep: number;
+}): Progress {
   const { startStep, maxIters, logInterval, tokensPerStep } = options;
   const eta = (r: StepReport) => formatDuration(((maxIters - r.step) * tokensPerStep) / r.tokensPerSec);
   const line = (r: StepReport) =>

@@ -1,105 +1,179 @@
 /**
  * Starting a training run: a new one from a preset and flags, or the one in `--out` resumed, after
- * checking that the data, tokenizer, model shape and recipe given fit its checkpoint.
+ * checking that the data, tokenizer, model shape and recipe given fit its checkpoint. The text is
+ * read once, here (or given by `compare`, which reads it once for every contender).
  */
 import { existsSync, statSync } from 'node:fs';
-import { GPT } from '@scratchgpt/model';
-import { AdamW, decayedParameters } from '@scratchgpt/train';
+import type { TokenArray } from '@scratchgpt/data';
+import { GPT, headsFor } from '@scratchgpt/model';
 import type { Tokenizer } from '@scratchgpt/tokenizers';
-import { buildTokenizer, readCorpusText } from './corpus';
-import { hasCheckpoint, loadRun, runPath, type Metric, type RunExtra } from './run-dir';
-import { checkTrainSettings, kebab, PRESETS, type ModelSettings, type TrainSettings } from './settings';
-import type { TrainCommandOptions } from './train';
+import {
+  resolveTrainConfig,
+  resumeConfig,
+  type AdamW,
+  type CheckpointState,
+  type Metric,
+  type ResolvedTrainConfig,
+  type TrainConfig,
+} from '@scratchgpt/train';
+import { buildTokenizer, readCorpusText, tokenizeCorpus, type CorpusFile } from './corpus';
+import { hasCheckpoint, loadRun, runPath, type RunExtra } from './run-dir';
+import { asFlagError, kebab, presetOf, type ModelSettings } from './settings';
 
-/** Settings fixed for the life of a run: AdamW keeps them in its state, and the seed made the weights. */
-const FIXED_ON_RESUME: ReadonlyArray<keyof TrainSettings> = ['beta1', 'beta2', 'weightDecay', 'seed'];
+export interface RunOptions {
+  preset: string;
+  /** Whether --preset was given (on resume it must then match the run's). */
+  presetGiven?: boolean;
+  /** A text file or a dataset name; on resume, default: the run's own. */
+  data?: string;
+  /** The text, already read (then `data` is not read again). */
+  file?: CorpusFile;
+  /** Tokenizer spec or JSON path; default `char`. */
+  tokenizer?: string;
+  /** That tokenizer, already built (`compare` builds it once to size the block). */
+  prebuilt?: Tokenizer;
+  /** Model fields given on the command line. */
+  model: Partial<ModelSettings>;
+  /** Recipe fields given on the command line. */
+  train: Partial<TrainConfig>;
+  out: string;
+  resume: boolean;
+  /** Initial weights for a new run: a safetensors file in nanoGPT's layout (e.g. another attention kind's). */
+  initialWeights?: Uint8Array;
+}
 
-export interface RunState {
+/** A run ready for `train`: its model, tokenizer, token ids, recipe and, when resumed, its checkpoint. */
+export interface PreparedRun {
   model: GPT;
-  optimizer: AdamW;
   tokenizer: Tokenizer;
+  file: CorpusFile;
+  ids: { train: TokenArray; val: TokenArray };
+  /** The recipe as given (what `train` takes and the checkpoint keeps), and with its defaults filled in. */
+  config: TrainConfig;
+  recipe: ResolvedTrainConfig;
   extra: RunExtra;
+  /** The checkpoint to continue (absent for a new run). */
+  resume?: { optimizer: AdamW; state: CheckpointState };
+  /** The run's metrics so far, and its step. */
   metrics: Metric[];
-  trainData: number[] | undefined;
   step: number;
 }
 
-export async function newRun(opts: TrainCommandOptions, say: (line: string) => void): Promise<RunState> {
-  if (existsSync(opts.out) && !statSync(opts.out).isDirectory()) throw new Error(`--out ${opts.out} is a file; pass a directory for the run.`);
+export async function newRun(opts: RunOptions, say: (line: string) => void): Promise<PreparedRun> {
+  if (existsSync(opts.out) && !statSync(opts.out).isDirectory())
+    throw new Error(`--out ${opts.out} is a file; pass a directory for the run.`);
   if (hasCheckpoint(opts.out)) {
-    throw new Error(`${opts.out} already holds a model (${runPath(opts.out, 'checkpoint')}); pass --resume to continue it, or another --out for a new run.`);
+    throw new Error(
+      `${opts.out} already holds a model (${runPath(opts.out, 'checkpoint')}); pass --resume to continue it, or another --out for a new run.`,
+    );
   }
-  const preset = PRESETS[opts.preset];
-  if (preset === undefined) throw new Error(`Unknown preset "${opts.preset}"; use one of ${Object.keys(PRESETS).join(', ')}.`);
-  const settings: TrainSettings = { ...preset.train, ...opts.train };
-  checkTrainSettings(settings);
-  const modelSettings: ModelSettings = { ...preset.model, ...opts.model };
-  if (modelSettings.attention === 'single' && opts.model.nHead === undefined && modelSettings.nHead !== 1) {
-    say(`attention single is one head of size nEmbd: nHead set to 1 (was ${modelSettings.nHead})`);
-    modelSettings.nHead = 1;
-  }
-  const file = await readCorpusText(opts.data ?? 'shakespeare', say);
-  const tokenizer = await buildTokenizer(opts.tokenizer ?? 'char', file.text);
-  let model: GPT;
+  const preset = presetOf(opts.preset);
+  const config: TrainConfig = { ...preset.train, ...opts.train };
+  let recipe: ResolvedTrainConfig;
   try {
-    model = new GPT({ ...modelSettings, vocabSize: tokenizer.vocabSize }, { seed: settings.seed });
+    recipe = resolveTrainConfig(config);
   } catch (error) {
-    // The config's field names, as the flags that set them.
-    const message = (error as Error).message.replace(/^GPTConfig: /, '').replace(/\b(nLayer|nHead|nEmbd|blockSize|dropout)\b/g, (k) => `--${kebab(k)}`);
-    throw new Error(`invalid model setting: ${message}`, { cause: error });
+    throw asFlagError(error);
   }
-  if (opts.initialWeights) {
-    const initial = GPT.fromSafetensors(opts.initialWeights, model.config);
-    model.namedParameters().forEach(([, p], i) => p.assign(initial.namedParameters()[i]![1]));
-    initial.dispose();
+  const settings: ModelSettings = { ...preset.model, ...opts.model };
+  const nHead = opts.model.nHead ?? headsFor(settings.attention, settings.nHead);
+  if (nHead !== settings.nHead)
+    say(`attention ${settings.attention} is one head of size nEmbd: nHead set to ${nHead} (was ${settings.nHead})`);
+  const file = opts.file ?? (await readCorpusText(opts.data ?? 'shakespeare', say));
+  const tokenizer = opts.prebuilt ?? (await buildTokenizer(opts.tokenizer ?? 'char', file.text));
+  let model: GPT | undefined;
+  try {
+    model = new GPT({ ...settings, nHead, vocabSize: tokenizer.vocabSize }, { seed: recipe.seed });
+    if (opts.initialWeights) {
+      const initial = GPT.fromSafetensors(opts.initialWeights, model.config);
+      for (const [i, [, p]] of model.namedParameters().entries()) p.assign(initial.namedParameters()[i]![1]);
+      initial.dispose();
+    }
+    const ids = tokenizeCorpus(file, tokenizer, model.config.blockSize);
+    return {
+      model,
+      tokenizer,
+      file,
+      ids,
+      config,
+      recipe,
+      extra: { preset: opts.preset, data: { path: file.path, sha256: file.sha256 } },
+      metrics: [],
+      step: 0,
+    };
+  } catch (error) {
+    model?.dispose();
+    tokenizer.dispose?.();
+    throw asFlagError(error);
   }
-  const optimizer = new AdamW(model.namedParameters(), decayedParameters(model), {
-    lr: settings.lr,
-    betas: [settings.beta1, settings.beta2],
-    weightDecay: settings.weightDecay,
-  });
-  const extra: RunExtra = { preset: opts.preset, settings, data: { path: file.path, sha256: file.sha256 }, seconds: 0, trainSeconds: 0 };
-  return { model, optimizer, tokenizer, extra, metrics: [], trainData: undefined, step: 0 };
 }
 
-export async function resumeRun(opts: TrainCommandOptions, say: (line: string) => void): Promise<RunState> {
+export async function resumeRun(opts: RunOptions, say: (line: string) => void): Promise<PreparedRun> {
   const run = await loadRun(opts.out);
-  const fail = (message: string): never => {
+  const fail = (message: string | Error): never => {
     run.model.dispose();
     run.optimizer.dispose();
-    throw new Error(message);
+    run.tokenizer.dispose?.();
+    throw typeof message === 'string' ? new Error(message) : message;
   };
   const { extra } = run;
-  // Data: the same text as before.
+  // 1. Data: the same text as before, read once.
+  let file: CorpusFile;
   if (opts.data !== undefined) {
-    const file = await readCorpusText(opts.data, say);
-    if (file.sha256 !== extra.data.sha256) fail(`--data ${file.path} is not the text this run was trained on (${extra.data.path}, sha256 ${extra.data.sha256.slice(0, 12)}…).`);
+    file = await readCorpusText(opts.data, say).catch(fail);
+    if (file.sha256 !== extra.data.sha256)
+      fail(`--data ${file.path} is not the text this run was trained on (${extra.data.path}, sha256 ${extra.data.sha256.slice(0, 12)}…).`);
     extra.data.path = file.path;
   } else {
-    const file = await readCorpusText(extra.data.path, say).catch((error: Error) => fail(`the run's data cannot be read (${error.message}); pass --data with the same text.`));
-    if (file.sha256 !== extra.data.sha256) fail(`${file.path} changed since this run was trained on it; pass --data with the original text.`);
+    file = await readCorpusText(extra.data.path, say).catch((error: Error) =>
+      fail(`the run's data cannot be read (${error.message}); pass --data with the same text.`),
+    );
+    if (file.sha256 !== extra.data.sha256)
+      fail(`${file.path} changed since this run was trained on it; pass --data with the original text.`);
   }
-  // Tokenizer, model and recipe: what was given must fit the checkpoint.
+  // 2. Tokenizer, model and recipe: what was given must fit the checkpoint.
   if (opts.tokenizer !== undefined) {
-    const file = await readCorpusText(extra.data.path, say);
-    const given = await buildTokenizer(opts.tokenizer, file.text);
+    const given = await buildTokenizer(opts.tokenizer, file.text).catch(fail);
     const fits = JSON.stringify(given.toJSON()) === JSON.stringify(run.tokenizer.toJSON());
     given.dispose?.();
-    if (!fits) fail(`--tokenizer ${opts.tokenizer} does not fit the checkpoint, which was trained with ${run.tokenizer.name} (${run.tokenizer.vocabSize} ids); leave --tokenizer out to resume.`);
+    if (!fits)
+      fail(
+        `--tokenizer ${opts.tokenizer} does not fit the checkpoint, which was trained with ${run.tokenizer.name} (${run.tokenizer.vocabSize} ids); leave --tokenizer out to resume.`,
+      );
   }
   if (opts.preset !== extra.preset && opts.presetGiven) fail(`the run was trained with preset ${extra.preset}, not ${opts.preset}.`);
   for (const [key, value] of Object.entries(opts.model)) {
     const saved = run.model.config[key as keyof ModelSettings];
-    if (saved !== value) fail(`the run's ${key} is ${JSON.stringify(saved)}; --${kebab(key)} ${JSON.stringify(value)} does not fit its checkpoint. Leave it out to resume, or start a new run with another --out.`);
+    if (saved !== value)
+      fail(
+        `the run's ${key} is ${JSON.stringify(saved)}; --${kebab(key)} ${JSON.stringify(value)} does not fit its checkpoint. Leave it out to resume, or start a new run with another --out.`,
+      );
   }
-  for (const [key, value] of Object.entries(opts.train) as Array<[keyof TrainSettings, number]>) {
-    const was = extra.settings[key];
-    if (was === value) continue;
-    if (FIXED_ON_RESUME.includes(key)) fail(`${key} cannot change when resuming (the run's is ${was}): ${FIXED_ON_RESUME.join(', ')} are fixed for a run.`);
-    say(`changed on resume: ${key} ${was} → ${value}`);
-    extra.settings = { ...extra.settings, [key]: value };
+  let config: TrainConfig = run.training.config;
+  try {
+    const resumed = resumeConfig(run.training.config, opts.train);
+    config = resumed.config;
+    for (const { key, from, to } of resumed.changed) say(`changed on resume: ${key} ${from} → ${to}`);
+  } catch (error) {
+    fail(asFlagError(error));
   }
-  checkTrainSettings(extra.settings);
-  say(`resuming ${opts.out} at step ${run.step}`);
-  return { model: run.model, optimizer: run.optimizer, tokenizer: run.tokenizer, extra, metrics: run.metrics, trainData: run.data, step: run.step };
+  let ids: PreparedRun['ids'];
+  try {
+    ids = tokenizeCorpus(file, run.tokenizer, run.model.config.blockSize);
+  } catch (error) {
+    return fail(error as Error);
+  }
+  say(`resuming ${opts.out} at step ${run.state.step}`);
+  return {
+    model: run.model,
+    tokenizer: run.tokenizer,
+    file,
+    ids,
+    config,
+    recipe: resolveTrainConfig(config),
+    extra,
+    resume: { optimizer: run.optimizer, state: run.state },
+    metrics: run.training.metrics,
+    step: run.state.step,
+  };
 }

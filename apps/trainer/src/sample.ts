@@ -14,12 +14,15 @@ export interface SampleCommandOptions {
   backend: BackendChoice;
 }
 
-export async function sampleCommand(opts: SampleCommandOptions, write: (text: string) => void = (t) => process.stdout.write(t)): Promise<void> {
+export async function sampleCommand(
+  opts: SampleCommandOptions,
+  write: (text: string) => void = (t) => process.stdout.write(t),
+): Promise<void> {
   const backend = await selectBackend(opts.backend);
-  const { model, optimizer, tokenizer, step } = await loadRun(opts.run);
+  const { model, optimizer, tokenizer, state } = await loadRun(opts.run);
   optimizer.dispose();
   try {
-    console.error(`sampling from ${opts.run} (step ${step}) on ${backend.name}`);
+    console.error(`sampling from ${opts.run} (step ${state.step}) on ${backend.name}`);
     const prompt = opts.prompt.length > 0 ? tokenizer.encode(opts.prompt) : [];
     if (prompt.length === 0) throw new Error('the prompt encodes to no tokens; pass a non-empty --prompt (the default is a newline).');
     const stream = new TextStream(tokenizer, write);

@@ -4,6 +4,7 @@
  * split, so BPE is not scored on text it was trained on. The char vocabulary comes from the whole
  * text, as in the lecture (`sorted(set(text))`).
  */
+import { trainValSplit } from '@scratchgpt/data';
 import { CharTokenizer, compressionStats, createTokenizer, type Tokenizer } from '@scratchgpt/tokenizers';
 
 /** One tokenizer's row in the comparison. */
@@ -32,10 +33,13 @@ export interface TokenizeReport {
 }
 
 export function tokenizeReport(text: string, specs: readonly string[]): TokenizeReport {
-  const cut = Math.floor(text.length * 0.9);
-  const [train, val] = [text.slice(0, cut), text.slice(cut)];
+  const { train, val } = trainValSplit(text);
   // The val split starts mid-line: take the first whole line.
-  const exampleLine = val.split('\n').slice(1).find((line) => line.trim().length > 0) ?? val.slice(0, 40);
+  const exampleLine =
+    val
+      .split('\n')
+      .slice(1)
+      .find((line) => line.trim().length > 0) ?? val.slice(0, 40);
   const rows = specs.map((spec) => {
     let t = performance.now();
     const tokenizer: Tokenizer = spec === 'char' ? CharTokenizer.fromText(text) : createTokenizer(spec, train);
@@ -59,4 +63,3 @@ export function tokenizeReport(text: string, specs: readonly string[]): Tokenize
   });
   return { chars: [...text].length, bytes: new TextEncoder().encode(text).length, valChars: [...val].length, rows };
 }
-

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import '@scratchgpt/nn';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Metric } from './run-dir';
+import type { Metric } from '@scratchgpt/train';
 
 const dir = mkdtempSync(join(tmpdir(), 'scratchgpt-train-'));
 
@@ -31,8 +31,15 @@ const corpus = join(dir, 'corpus.txt');
 const text = 'ROMEO:\nBut soft, what light through yonder window breaks?\nIt is the east, and Juliet is the sun.\n\n'.repeat(30);
 writeFileSync(corpus, text);
 const vocab = new Set(text).size;
-const TINY = ['--data', corpus, '--n-layer', '1', '--n-head', '2', '--n-embd', '16', '--block-size', '8', '--batch-size', '4', '--eval-iters', '2', '--sample-tokens', '16', '--log-interval', '1', '--lr', '1e-2', '--warmup-iters', '0'];
-const metricsOf = (out: string): Metric[] => readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Metric);
+/** A tiny model and recipe: seconds a run. */
+const TINY_FLAGS =
+  '--n-layer 1 --n-head 2 --n-embd 16 --block-size 8 --batch-size 4 --eval-iters 2 --sample-tokens 16 --log-interval 1 --lr 1e-2 --warmup-iters 0';
+const TINY = ['--data', corpus, ...TINY_FLAGS.split(' ')];
+const metricsOf = (out: string): Metric[] =>
+  readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Metric);
 
 describe('scratchgpt train, sample, eval, export', () => {
   const out = join(dir, 'run');
@@ -84,8 +91,8 @@ describe('scratchgpt train, sample, eval, export', () => {
     const exported = join(dir, 'export');
     await ok(['export', '--run', out, '--out', exported]);
     expect(await tf.setBackend('wasm')).toBe(true); // the backend `sample` picks, so greedy choices agree
-    const { readExport } = await import('./export');
-    const { manifest, model, tokenizer } = await readExport(exported);
+    const { readExportDir } = await import('./export');
+    const { manifest, model, tokenizer } = await readExportDir(exported);
     expect(manifest.files.weights.path).toBe('model.safetensors');
     expect(manifest.source.step).toBe(12);
     const ids = await model.generate(tokenizer.encode('ROMEO:'), { maxNewTokens: 20, temperature: 0 });
@@ -93,7 +100,52 @@ describe('scratchgpt train, sample, eval, export', () => {
     expect(stdout).toBe(`${tokenizer.decode(ids)}\n`);
     model.dispose();
     writeFileSync(join(exported, 'tokenizer.json'), '{"format":"scratchgpt-tokenizer/1","type":"char","chars":["a"],"unk":false}');
-    await expect(readExport(exported)).rejects.toThrow(/tokenizer.json does not match the sha256 in its manifest/);
+    await expect(readExportDir(exported)).rejects.toThrow(/tokenizer.json does not match manifest.json/);
+  });
+});
+
+/** What `scratchgpt` gave before its loop moved into @scratchgpt/train (fixtures/baseline-losses.json). */
+const baseline = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/baseline-losses.json'), 'utf8'));
+const expectLosses = (metrics: Metric[], expected: Array<[number, number, number | null]>) => {
+  expect(metrics.map((m) => m.step)).toEqual(expected.map((e) => e[0]));
+  metrics.forEach((m, i) => {
+    expect(Math.abs(m.loss - expected[i]![1])).toBeLessThan(1e-5);
+    expect(Math.abs((m.valLoss ?? 0) - (expected[i]![2] ?? 0))).toBeLessThan(1e-5);
+  });
+};
+
+describe('scratchgpt train: the same losses as before the loop moved into the library', () => {
+  it('one thread, and two threads with dropout, give the losses of the earlier trainer for the same seed (1e-5)', async () => {
+    const [one, two] = [join(dir, 'baseline-1'), join(dir, 'baseline-2')];
+    await ok(['train', ...TINY, '--max-iters', '12', '--eval-interval', '6', '--backend', 'wasm', '--workers', '1', '--out', one]);
+    await ok(['train', ...TINY, '--max-iters', '8', '--eval-interval', '4', '--dropout', '0.1', '--workers', '2', '--out', two]);
+    expectLosses(metricsOf(one), baseline.train.threads1);
+    expectLosses(metricsOf(two), baseline.train.threads2Dropout);
+  });
+});
+
+describe('scratchgpt train --sampler sliding', () => {
+  it('trains on shuffled sliding windows every --stride tokens, evaluates, and resumes exactly', async () => {
+    const [straight, split] = [join(dir, 'sliding-straight'), join(dir, 'sliding-split')];
+    const args = [...TINY, '--sampler', 'sliding', '--stride', '32', '--eval-interval', '4', '--dropout', '0.1'];
+    const first = await ok(['train', ...args, '--max-iters', '8', '--out', straight]);
+    expect(first.stderr).toMatch(/sliding batches \(stride 32\)/);
+    await ok(['train', ...args, '--max-iters', '4', '--out', split]);
+    await ok(['train', '--out', split, '--resume', '--max-iters', '8']);
+    const [a, b] = [metricsOf(straight), metricsOf(split)];
+    expect(b.map((m) => m.step)).toEqual(a.map((m) => m.step));
+    a.forEach((m, i) => {
+      expect(Math.abs(m.loss - b[i]!.loss)).toBeLessThan(1e-6);
+      expect(Math.abs((m.valLoss ?? 0) - (b[i]!.valLoss ?? 0))).toBeLessThan(1e-6);
+      expect(b[i]!.epoch).toBeCloseTo(m.epoch!, 12);
+    });
+    const windows = Math.floor((Math.floor(text.length * 0.9) - 8 - 1) / 32) + 1; // of the train split
+    expect(a.at(-1)!.epoch).toBeCloseTo((8 * 4) / windows, 12); // 8 batches of 4 windows
+    const evaluated = JSON.parse((await ok(['eval', '--run', straight, '--json'])).stdout);
+    expect(Number.isFinite(evaluated.valLoss)).toBe(true);
+    const changed = await run(['train', '--out', split, '--resume', '--max-iters', '12', '--stride', '5']);
+    expect(changed.code).toBe(1);
+    expect(changed.stderr).toContain('invalid training setting: --stride cannot change when a run resumes');
   });
 });
 
@@ -105,7 +157,9 @@ describe('scratchgpt train: resume, Ctrl-C, NaN', () => {
     await ok(['train', ...args, '--max-iters', '4', '--out', split]);
     const resumed = await ok(['train', '--out', split, '--resume', '--max-iters', '8']);
     expect(resumed.stderr).toContain('resuming');
-    expect(resumed.stderr).toContain('backend: wasm (auto: @tensorflow/tfjs-node-gpu is not installed, @tensorflow/tfjs-node is not installed)');
+    expect(resumed.stderr).toContain(
+      'backend: wasm (auto: @tensorflow/tfjs-node-gpu is not installed, @tensorflow/tfjs-node is not installed)',
+    );
     const [a, b] = [metricsOf(straight), metricsOf(split)];
     expect(b.map((m) => m.step)).toEqual(a.map((m) => m.step));
     for (let i = 0; i < a.length; i++) {
@@ -116,7 +170,10 @@ describe('scratchgpt train: resume, Ctrl-C, NaN', () => {
 
   it('Ctrl-C saves a checkpoint and exits cleanly; the run resumes from it', async () => {
     const out = join(dir, 'interrupted');
-    const child = spawn('node', [cli, 'train', ...TINY, '--max-iters', '100000', '--eval-interval', '1000', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+    const child = spawn('node', [cli, 'train', ...TINY, '--max-iters', '100000', '--eval-interval', '1000', '--out', out], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: dir,
+    });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -155,7 +212,11 @@ describe('scratchgpt train: resume, Ctrl-C, NaN', () => {
   it('Ctrl-C after an update that broke the weights does not save them over the good checkpoint', async () => {
     const out = join(dir, 'nan-interrupted');
     await ok(['train', ...TINY, '--max-iters', '2', '--eval-interval', '2', '--out', out]);
-    const child = spawn('node', [cli, 'train', '--out', out, '--resume', '--max-iters', '100000', '--lr', '3e38', '--warmup-iters', '0', '--min-lr', '0'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+    const child = spawn(
+      'node',
+      [cli, 'train', '--out', out, '--resume', '--max-iters', '100000', '--lr', '3e38', '--warmup-iters', '0', '--min-lr', '0'],
+      { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir },
+    );
     let output = '';
     let interrupted = false;
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -173,9 +234,24 @@ describe('scratchgpt train: resume, Ctrl-C, NaN', () => {
   it('stops on a non-finite loss and keeps the last good checkpoint', async () => {
     const out = join(dir, 'nan');
     await ok(['train', ...TINY, '--max-iters', '2', '--eval-interval', '2', '--out', out]);
-    const blown = await run(['train', '--out', out, '--resume', '--max-iters', '6', '--lr', '3e38', '--warmup-iters', '0', '--min-lr', '0']);
+    const blown = await run([
+      'train',
+      '--out',
+      out,
+      '--resume',
+      '--max-iters',
+      '6',
+      '--lr',
+      '3e38',
+      '--warmup-iters',
+      '0',
+      '--min-lr',
+      '0',
+    ]);
     expect(blown.code).toBe(1);
-    expect(blown.stderr).toMatch(/scratchgpt: the loss became (NaN|Infinity|-Infinity) at step \d .*The last good checkpoint \(step 2\) is kept/);
+    expect(blown.stderr).toMatch(
+      /scratchgpt: the loss became (NaN|Infinity|-Infinity) at step \d .*The last good checkpoint \(step 2\) is kept/,
+    );
     const { stdout } = await ok(['eval', '--run', out, '--json']);
     expect(Number.isFinite(JSON.parse(stdout).valLoss)).toBe(true);
   });
@@ -204,7 +280,10 @@ describe('scratchgpt train: bad input gets a message and exit 1, never a stack t
     await expectFailure(['train', '--data', empty, ...tiny], 'is empty; pass a text file');
     await expectFailure(['train', '--data', binary, ...tiny], 'looks binary (a NUL byte at offset 4)');
     await expectFailure(['train', '--data', latin1, ...tiny], 'is not valid UTF-8 text');
-    await expectFailure(['train', '--data', short, ...tiny], /short\.txt is too short: its last 10% \(the val split\) is 5 tokens \(char\), and a block needs blockSize \+ 1 = 9/);
+    await expectFailure(
+      ['train', '--data', short, ...tiny],
+      /short\.txt is too short: its last 10% \(the val split\) is 5 tokens \(char\), and a block needs blockSize \+ 1 = 9/,
+    );
     const spaces = join(dir, 'spaces.txt');
     writeFileSync(spaces, ' \n'.repeat(300));
     await expectFailure(['train', '--data', spaces, ...tiny], 'holds only whitespace');
@@ -213,15 +292,41 @@ describe('scratchgpt train: bad input gets a message and exit 1, never a stack t
 
   it('refuses unknown flags, presets and backends, and invalid values', async () => {
     await expectFailure(['train', '--bogus'], "unknown option '--bogus'");
-    await expectFailure(['train', '--preset', 'gpt5'], "argument 'gpt5' is invalid. Allowed choices are shakespeare-char-cpu, shakespeare-char");
+    await expectFailure(
+      ['train', '--preset', 'gpt5'],
+      "argument 'gpt5' is invalid. Allowed choices are shakespeare-char-cpu, shakespeare-char",
+    );
     await expectFailure(['train', '--backend', 'tpu'], "argument 'tpu' is invalid");
-    await expectFailure(['train', '--n-layer', 'two'], "option '--n-layer <n>' argument 'two' is invalid. Expected an integer of at least 1.");
+    await expectFailure(
+      ['train', '--n-layer', 'two'],
+      "option '--n-layer <n>' argument 'two' is invalid. Expected an integer of at least 1.",
+    );
     await expectFailure(['train', '--lr', 'fast'], "argument 'fast' is invalid. Expected a number.");
-    await expectFailure(['train', ...TINY, '--n-embd', '30', '--n-head', '4', '--out', join(dir, 'x1')], 'invalid model setting: --n-embd (30) must be divisible by --n-head (4); try --n-embd = 32.');
-    await expectFailure(['train', ...TINY, '--dropout', '1.5', '--out', join(dir, 'x2')], 'invalid model setting: --dropout must be in [0, 1), got 1.5');
-    await expectFailure(['train', ...TINY, '--min-lr', '1', '--out', join(dir, 'x3')], 'invalid training setting: minLr must be between 0 and lr');
+    await expectFailure(
+      ['train', ...TINY, '--n-embd', '30', '--n-head', '4', '--out', join(dir, 'x1')],
+      'invalid model setting: --n-embd (30) must be divisible by --n-head (4); try --n-embd = 32.',
+    );
+    await expectFailure(
+      ['train', ...TINY, '--dropout', '1.5', '--out', join(dir, 'x2')],
+      'invalid model setting: --dropout must be in [0, 1), got 1.5',
+    );
+    await expectFailure(
+      ['train', ...TINY, '--min-lr', '1', '--out', join(dir, 'x3')],
+      'invalid training setting: --min-lr must be between 0 and --lr (0.01), got 1.',
+    );
+    await expectFailure(
+      ['train', ...TINY, '--stride', '4', '--out', join(dir, 'x6')],
+      'invalid training setting: --stride (4) is for --sampler "sliding"',
+    );
+    await expectFailure(
+      ['train', ...TINY, '--sampler', 'shuffled', '--out', join(dir, 'x7')],
+      "argument 'shuffled' is invalid. Allowed choices are random, sliding.",
+    );
     await expectFailure(['train', ...TINY, '--tokenizer', 'wordpiece', '--out', join(dir, 'x4')], 'Unknown tokenizer "wordpiece"');
-    await expectFailure(['train', ...TINY, '--backend', 'node', '--out', join(dir, 'x5')], /needs @tensorflow\/tfjs-node, which is not installed.*pnpm add @tensorflow\/tfjs-node/);
+    await expectFailure(
+      ['train', ...TINY, '--backend', 'node', '--out', join(dir, 'x5')],
+      /needs @tensorflow\/tfjs-node, which is not installed.*pnpm add @tensorflow\/tfjs-node/,
+    );
     expect(existsSync(join(dir, 'x1'))).toBe(false); // nothing written for a run that never started
   });
 
@@ -231,10 +336,19 @@ describe('scratchgpt train: bad input gets a message and exit 1, never a stack t
     const other = join(dir, 'other.txt');
     writeFileSync(other, 'Now is the winter of our discontent\n'.repeat(20));
     await expectFailure(['train', ...TINY, '--out', out], `${out} already holds a model`);
-    await expectFailure(['train', '--out', out, '--resume', '--tokenizer', 'tiktoken:gpt2'], `--tokenizer tiktoken:gpt2 does not fit the checkpoint, which was trained with char (${vocab} ids)`);
+    await expectFailure(
+      ['train', '--out', out, '--resume', '--tokenizer', 'tiktoken:gpt2'],
+      `--tokenizer tiktoken:gpt2 does not fit the checkpoint, which was trained with char (${vocab} ids)`,
+    );
     await expectFailure(['train', '--out', out, '--resume', '--data', other], 'is not the text this run was trained on');
-    await expectFailure(['train', '--out', out, '--resume', '--n-embd', '32'], "the run's nEmbd is 16; --n-embd 32 does not fit its checkpoint");
-    await expectFailure(['train', '--out', out, '--resume', '--seed', '3'], 'seed cannot change when resuming');
+    await expectFailure(
+      ['train', '--out', out, '--resume', '--n-embd', '32'],
+      "the run's nEmbd is 16; --n-embd 32 does not fit its checkpoint",
+    );
+    await expectFailure(
+      ['train', '--out', out, '--resume', '--seed', '3'],
+      "invalid training setting: --seed cannot change when a run resumes (the run's is 1337, given 3)",
+    );
     await expectFailure(['train', '--out', join(dir, 'nothing'), '--resume'], 'No run directory');
     await expectFailure(['eval', '--run', out, '--data', other], /the run's tokenizer \(char\) does not fit .*other\.txt/);
     await expectFailure(['sample', '--run', dir], 'holds no checkpoint');

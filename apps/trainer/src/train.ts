@@ -1,24 +1,18 @@
 /**
- * `scratchgpt train`: nanoGPT's training loop on the packages. Steps:
- * 1. pick the backend; 2. start a run or resume one (checking that data, tokenizer and settings
- * fit it); 3. loop: evaluate, plot, sample and checkpoint every `evalInterval` steps, else one
- * AdamW step with warmup + cosine learning rate, accumulation and clipping; 4. Ctrl-C saves and
- * exits cleanly; a NaN or infinite loss stops with the last good checkpoint kept.
+ * `scratchgpt train`: the training loop of `@scratchgpt/train` with what a terminal user needs
+ * around it: 1. the backend; 2. a new run or the one in `--out` (data, tokenizer and settings
+ * checked against it); 3. the run directory (checkpoint, metrics, plot, samples) and a progress
+ * bar, fed by the loop's events; 4. Ctrl-C saves a checkpoint and exits cleanly (twice: at once).
+ * `compare` trains its contenders through {@link trainRun} too.
  */
-import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
-import * as tf from '@tensorflow/tfjs-core';
-import { RandomBatchSampler } from '@scratchgpt/data';
-import { cosineSchedule, estimateLoss, writeCheckpoint } from '@scratchgpt/train';
-import { saveCheckpoint, type DataParallel } from '@scratchgpt/train/node';
 import type { Tokenizer } from '@scratchgpt/tokenizers';
-import { selectBackend, type BackendChoice } from './backend';
-import { readCorpusText, tokenizeCorpus } from './corpus';
-import { lossPlotSvg } from './plot';
+import { NonFiniteLossError, train, type Metric, type TrainConfig } from '@scratchgpt/train';
+import { selectBackend, type ActiveBackend, type BackendChoice } from './backend';
 import { createProgress, formatDuration } from './progress';
-import { runPath, type Metric } from './run-dir';
-import { newRun, resumeRun } from './run-setup';
-import type { ModelSettings, TrainSettings } from './settings';
-import { startThreads } from './threads';
+import { runCheckpoints, runFiles, runPath } from './run-dir';
+import { newRun, resumeRun, type PreparedRun } from './run-setup';
+import type { ModelSettings } from './settings';
+import { parallelFor } from './threads';
 
 export interface TrainCommandOptions {
   preset: string;
@@ -30,19 +24,17 @@ export interface TrainCommandOptions {
   tokenizer?: string;
   /** Model fields given on the command line. */
   model: Partial<ModelSettings>;
-  /** Training fields given on the command line. */
-  train: Partial<TrainSettings>;
+  /** Recipe fields given on the command line. */
+  train: Partial<TrainConfig>;
   out: string;
   resume: boolean;
   backend: BackendChoice;
   /** Threads that train: a number, or `auto` (every core on wasm and cpu, one on native TensorFlow). Default `auto`. */
   workers?: number | 'auto';
+  /** Print a log line every this many steps when not on a terminal. Default 50. */
+  logInterval?: number;
   /** Draw a progress bar (default: whether stderr is a terminal). */
   tty?: boolean;
-  /** Stop after this many seconds of training steps (evaluations not counted), evaluating and saving there. */
-  budgetSeconds?: number;
-  /** Initial weights for a new run: a safetensors file in nanoGPT's layout (e.g. another attention kind's). */
-  initialWeights?: Uint8Array;
 }
 
 /** What a finished (or interrupted) run did. */
@@ -57,155 +49,171 @@ export interface TrainSummary {
   interrupted: boolean;
 }
 
+const say = (line: string) => console.error(line);
+
 export async function trainCommand(opts: TrainCommandOptions): Promise<TrainSummary> {
-  const say = (line: string) => console.error(line);
   // 1. Backend.
   const backend = await selectBackend(opts.backend);
   say(`backend: ${backend.name} (${backend.reason})`);
-
   // 2. A new run, or the one in --out.
   const run = opts.resume ? await resumeRun(opts, say) : await newRun(opts, say);
-  const { model, optimizer, tokenizer, extra, metrics } = run;
-  let threads: DataParallel | undefined;
-  const finish = async (interrupted: boolean): Promise<TrainSummary> => {
-    const summary = { out: opts.out, steps: optimizer.stepCount, seconds: extra.seconds, trainSeconds: extra.trainSeconds, params: model.numParams(), metrics, interrupted };
-    await threads?.close();
-    model.dispose();
-    optimizer.dispose();
-    tokenizer.dispose?.();
-    return summary;
-  };
-  const s = extra.settings;
-  const file = await readCorpusText(extra.data.path, say);
-  const corpus = tokenizeCorpus(file, tokenizer, model.config.blockSize);
-  const blockSize = model.config.blockSize;
-  const sampler = (ids: ArrayLike<number>, seed: number, state?: number[]) => {
-    const r = new RandomBatchSampler(ids, { batchSize: s.batchSize, blockSize, seed });
-    if (state) r.setState(state);
-    return r;
-  };
-  const trainBatches = sampler(corpus.train, s.seed, run.trainData);
-  const evalTrain = sampler(corpus.train, s.seed + 1, extra.evalData?.train);
-  const evalVal = sampler(corpus.val, s.seed + 2, extra.evalData?.val);
-  const lrAt = cosineSchedule({ lr: s.lr, warmupIters: s.warmupIters, decayIters: s.lrDecayIters, minLr: s.minLr });
+  try {
+    if (opts.resume && run.step >= run.recipe.maxIters) {
+      say(
+        `${opts.out} is already trained to step ${run.step} (--max-iters ${run.recipe.maxIters}): nothing to do. Pass a larger --max-iters to train further.`,
+      );
+      return summary(opts.out, run, { step: run.step, metrics: run.metrics, interrupted: false });
+    }
+    // 3, 4. Train it, files and terminal fed by the loop, Ctrl-C turned into a stop.
+    return await withInterrupts((signal) => trainRun(run, { ...opts, backend, signal }));
+  } finally {
+    run.model.dispose();
+    run.resume?.optimizer.dispose();
+    run.tokenizer.dispose?.();
+  }
+}
+
+/** How {@link trainRun} trains and shows a run. */
+export interface TrainRunOptions {
+  out: string;
+  backend: ActiveBackend;
+  workers?: number | 'auto';
+  logInterval?: number;
+  tty?: boolean;
+  /** Stop after this many seconds of training steps, evaluating and saving there. */
+  budgetSeconds?: number;
+  /** Stop after the current step, saving. */
+  signal?: AbortSignal;
+}
+
+/** Trains a prepared run with the library's loop, into its run directory, with progress on the terminal. */
+export async function trainRun(run: PreparedRun, opts: TrainRunOptions): Promise<TrainSummary> {
+  const { model, tokenizer, recipe } = run;
+  const { blockSize } = model.config;
   say(
     `model: ${formatCount(model.numParams())} parameters, ${model.config.nLayer} layers, ${model.config.nHead} heads, ` +
       `${model.config.nEmbd} wide, block ${blockSize}, attention ${model.config.attention}; tokenizer ${tokenizer.name} (${tokenizer.vocabSize} ids)`,
   );
-  say(`data: ${corpus.path}: ${corpus.train.length} train and ${corpus.val.length} val tokens`);
-  if (opts.resume && run.step >= s.maxIters) {
-    say(`${opts.out} is already trained to step ${run.step} (--max-iters ${s.maxIters}): nothing to do. Pass a larger --max-iters to train further.`);
-    return finish(false);
-  }
-
-  // 3. The threads that train, and the loop.
-  try {
-    threads = await startThreads(model, backend.name, opts.workers ?? 'auto', s.batchSize, say);
-  } catch (error) {
-    await finish(false);
-    throw error;
-  }
-  await mkdir(opts.out, { recursive: true });
-  await writeFile(runPath(opts.out, 'metrics'), metrics.map((m) => `${JSON.stringify(m)}\n`).join(''));
-  if (!opts.resume) await rm(runPath(opts.out, 'samples'), { force: true }); // a fresh run's samples only
-  const tokensPerStep = s.batchSize * blockSize * s.gradAccum;
-  const progress = createProgress({ tty: opts.tty ?? process.stderr.isTTY === true, startStep: run.step, maxIters: s.maxIters, logInterval: s.logInterval, tokensPerStep });
-  const evaluated = new Set(metrics.filter((m) => m.valLoss !== undefined).map((m) => m.step));
-  let savedStep: number | undefined = opts.resume ? run.step : undefined;
-  let started = performance.now();
-  const elapsed = () => extra.seconds + (performance.now() - started) / 1000;
-  let tokensPerSec = 0;
+  say(
+    `data: ${run.file.path}: ${run.ids.train.length} train and ${run.ids.val.length} val tokens; ${recipe.sampler} batches${recipe.sampler === 'sliding' ? ` (stride ${recipe.stride ?? blockSize})` : ''}`,
+  );
+  const write = await runFiles(opts.out, {
+    metrics: run.metrics,
+    fresh: run.resume === undefined,
+    tokenizer,
+    title: `${run.extra.preset}, ${tokenizer.name}: loss against step`,
+  });
+  const tokensPerStep = recipe.batchSize * blockSize * recipe.gradAccum;
+  const progress = createProgress({
+    tty: opts.tty ?? process.stderr.isTTY === true,
+    startStep: run.step,
+    maxIters: recipe.maxIters,
+    logInterval: opts.logInterval ?? 50,
+    tokensPerStep,
+  });
+  const onAbort = () => progress.log('Ctrl-C: saving a checkpoint after this step (press Ctrl-C again to quit without saving)');
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const started = performance.now();
+  const elapsed = () => (run.resume?.state.training?.seconds ?? 0) + (performance.now() - started) / 1000;
   let smoothed = 0;
-  const notFinite = (loss: number, step: number, where: string) => {
-    const kept = savedStep === undefined ? 'No checkpoint was saved yet' : `The last good checkpoint (step ${savedStep}) is kept in ${runPath(opts.out, 'checkpoint')}`;
-    return new Error(`the loss became ${loss} at step ${step} ${where}, so training stopped. ${kept}; resume it with a lower --lr or --grad-clip.`);
-  };
-  const save = async (step: number) => {
-    if (!parametersFinite(model)) throw notFinite(NaN, step, '(in the weights, found before saving)');
-    extra.seconds = elapsed();
-    started = performance.now();
-    extra.evalData = { train: evalTrain.getState(), val: evalVal.getState() };
-    const bytes = writeCheckpoint(model, optimizer, { data: trainBatches.getState(), tokenizer: tokenizer.toJSON(), metrics, extra });
-    await saveCheckpoint(runPath(opts.out, 'checkpoint'), bytes);
-    savedStep = step;
-  };
-  const record = async (m: Metric) => {
-    metrics.push(m);
-    await appendFile(runPath(opts.out, 'metrics'), `${JSON.stringify(m)}\n`);
-  };
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) {
-      progress.stop();
-      process.exit(130);
-    }
-    progress.log('Ctrl-C: saving a checkpoint after this step (press Ctrl-C again to quit without saving)');
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
   try {
-    for (let step = run.step; ; step++) {
-      // 3a. Evaluate, plot, sample, checkpoint.
-      const final = step >= s.maxIters || (opts.budgetSeconds !== undefined && extra.trainSeconds >= opts.budgetSeconds);
-      if ((step % s.evalInterval === 0 || final) && !evaluated.has(step)) {
-        const est = estimateLoss(model, { train: () => evalTrain.next().toTensors(tf), val: () => evalVal.next().toTensors(tf) }, s.evalIters);
-        evaluated.add(step);
-        if (!Number.isFinite(est.train!) || !Number.isFinite(est.val!)) throw notFinite(est.val!, step, 'at evaluation');
-        await record({ step, loss: est.train!, lr: lrAt(step), tokensPerSec, valLoss: est.val!, seconds: extra.trainSeconds });
-        progress.log(`step ${step}: train loss ${est.train!.toFixed(4)}, val loss ${est.val!.toFixed(4)} (${formatDuration(elapsed())})`);
-        await writeFile(runPath(opts.out, 'plot'), await lossPlotSvg(metrics, `${extra.preset}, ${tokenizer.name}: loss against step`));
-        if (s.sampleTokens > 0) {
-          const ids = await model.generate(samplePrompt(tokenizer), { maxNewTokens: s.sampleTokens, temperature: 0.8, topK: 200, seed: s.seed });
-          const text = tokenizer.decode(ids);
-          progress.log(`--- sample at step ${step} ---${text}\n---`);
-          await appendFile(runPath(opts.out, 'samples'), `--- step ${step} (val loss ${est.val!.toFixed(4)}) ---${text}\n`);
+    const result = await train(model, {
+      data: run.ids,
+      config: run.config,
+      resume: run.resume,
+      checkpoints: runCheckpoints(opts.out),
+      tokenizer: tokenizer.toJSON(),
+      extra: run.extra,
+      parallel: parallelFor(opts.workers ?? 'auto', opts.backend.name, recipe.batchSize),
+      samplePrompt: samplePrompt(tokenizer),
+      budgetSeconds: opts.budgetSeconds,
+      signal: opts.signal,
+      onEvent: async (event) => {
+        await write(event);
+        if (event.type === 'start') {
+          const plan =
+            event.rowsPerThread > event.maxRows
+              ? `; a pass takes ${mb(event.memory!.bytesPerRow)} per row, so each thread's ${event.rowsPerThread} rows run in passes of ${event.maxRows} (gradient accumulation: same step)`
+              : '';
+          say(`threads: ${event.threads}${event.threads > 1 ? ' (data parallel: each takes a share of every batch)' : ''}${plan}`);
+        } else if (event.type === 'eval') {
+          progress.log(
+            `step ${event.metric.step}: train loss ${event.metric.loss.toFixed(4)}, val loss ${event.metric.valLoss!.toFixed(4)} (${formatDuration(elapsed())})`,
+          );
+        } else if (event.type === 'sample') {
+          progress.log(`--- sample at step ${event.step} ---${tokenizer.decode(event.ids)}\n---`);
+        } else if (event.type === 'step') {
+          const m = event.metric;
+          smoothed = smoothed === 0 ? m.tokensPerSec : 0.9 * smoothed + 0.1 * m.tokensPerSec; // for the display and ETA
+          progress.update({ step: m.step, loss: m.loss, lr: m.lr, tokensPerSec: smoothed });
         }
-        if (step > 0) await save(step);
-      }
-      if (final) {
-        if (savedStep !== step) await save(step);
-        break;
-      }
-      if (interrupts > 0) {
-        await save(step);
-        progress.log(`interrupted: checkpoint at step ${step} saved in ${runPath(opts.out, 'checkpoint')}; continue with \`scratchgpt train --out ${opts.out} --resume\``);
-        return finish(true);
-      }
-
-      // 3b. One optimizer step.
-      const t = performance.now();
-      const lr = lrAt(step);
-      const batches = Array.from({ length: s.gradAccum }, () => trainBatches.next().toTensors(tf));
-      const { loss, gradNorm } = await threads.step(batches, optimizer, { lr, gradClip: s.gradClip }).finally(() => tf.dispose(batches.flatMap((b) => [b.x, b.y])));
-      if (!Number.isFinite(loss)) throw notFinite(loss, step, `(lr ${lr.toExponential(2)})`);
-      const stepSeconds = (performance.now() - t) / 1000;
-      extra.trainSeconds += stepSeconds;
-      tokensPerSec = tokensPerStep / stepSeconds;
-      smoothed = smoothed === 0 ? tokensPerSec : 0.9 * smoothed + 0.1 * tokensPerSec; // for the display and ETA
-      await record({ step: step + 1, loss, lr, tokensPerSec, gradNorm });
-      progress.update({ step: step + 1, loss, lr, tokensPerSec: smoothed });
-      await new Promise((resolve) => setImmediate(resolve)); // lets Ctrl-C be noticed between steps
+      },
+    });
+    if (result.interrupted) {
+      progress.log(
+        `interrupted: checkpoint at step ${result.step} saved in ${runPath(opts.out, 'checkpoint')}; continue with \`scratchgpt train --out ${opts.out} --resume\``,
+      );
+    } else {
+      progress.stop();
+      const last = result.metrics.findLast((m) => m.valLoss !== undefined)!;
+      say(
+        `done: ${result.step} steps in ${formatDuration(result.seconds)}; train loss ${last.loss.toFixed(4)}, val loss ${last.valLoss!.toFixed(4)}; run in ${opts.out}`,
+      );
+      say(`sample from it: scratchgpt sample --run ${opts.out}`);
     }
+    return summary(opts.out, run, result);
+  } catch (error) {
+    if (!(error instanceof NonFiniteLossError)) throw error;
+    const kept =
+      error.checkpointStep === undefined
+        ? 'No checkpoint was saved yet'
+        : `The last good checkpoint (step ${error.checkpointStep}) is kept in ${runPath(opts.out, 'checkpoint')}`;
+    throw new Error(`${error.problem} ${kept}; resume it with a lower --lr or --grad-clip.`, { cause: error });
   } finally {
-    await threads.close();
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    opts.signal?.removeEventListener('abort', onAbort);
     progress.stop();
   }
-  const last = metrics.findLast((m) => m.valLoss !== undefined)!;
-  say(`done: ${optimizer.stepCount} steps in ${formatDuration(extra.seconds)}; train loss ${last.loss.toFixed(4)}, val loss ${last.valLoss!.toFixed(4)}; run in ${opts.out}`);
-  say(`sample from it: scratchgpt sample --run ${opts.out}`);
-  return finish(false);
 }
 
-/** Whether every weight is a finite number (one update can break them while its loss looked fine). */
-function parametersFinite(model: { namedParameters(): Array<[string, tf.Variable]> }): boolean {
-  return tf.tidy(() => model.namedParameters().every(([, p]) => tf.all(tf.isFinite(p)).dataSync()[0] === 1));
+/**
+ * Runs `fn` with a signal that the first Ctrl-C (or SIGTERM) aborts, so the loop saves and stops
+ * after its step; a second one quits at once (status 130).
+ */
+export async function withInterrupts<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function summary(
+  out: string,
+  run: PreparedRun,
+  result: { step: number; seconds?: number; trainSeconds?: number; metrics: Metric[]; interrupted: boolean },
+): TrainSummary {
+  const saved = run.resume?.state.training;
+  return {
+    out,
+    steps: result.step,
+    seconds: result.seconds ?? saved?.seconds ?? 0,
+    trainSeconds: result.trainSeconds ?? saved?.trainSeconds ?? 0,
+    params: run.model.numParams(),
+    metrics: result.metrics,
+    interrupted: result.interrupted,
+  };
 }
 
 /** nanoGPT samples from a newline; a vocabulary without one starts from id 0. */
-function samplePrompt(tokenizer: Tokenizer): number[] {
+export function samplePrompt(tokenizer: Tokenizer): number[] {
   try {
     const ids = tokenizer.encode('\n');
     return ids.length > 0 ? ids : [0];
@@ -215,4 +223,4 @@ function samplePrompt(tokenizer: Tokenizer): number[] {
 }
 
 const formatCount = (n: number): string => (n >= 1e5 ? `${(n / 1e6).toFixed(2)}M` : n.toLocaleString('en-US'));
-
+const mb = (bytes: number) => `${Math.round(bytes / 1e6).toLocaleString('en-US')} MB`;

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { SeededRandom, randn } from '@scratchgpt/nn';
+import { randn } from '@scratchgpt/nn';
+import { SeededRandom } from '@scratchgpt/data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MultiHeadAttention } from './fused';
 import { KVCache } from './kv-cache';
-import { attentionKinds, createAttention, registerAttention } from './registry';
+import { attentionKinds, attentionModules, createAttention, registerAttention } from './registry';
 import { SingleHeadAttention } from './single';
 import type { Attention, AttentionConfig } from './types';
 import { MultiHeadAttentionWrapper } from './wrapper';
@@ -15,7 +16,8 @@ beforeAll(async () => {
 
 const config: AttentionConfig = { nEmbd: 12, nHead: 3, blockSize: 8, dropout: 0, bias: true, rng: new SeededRandom(1) };
 const input = (B: number, T: number, C = config.nEmbd, seed = 2) => tf.tensor3d(randn(new SeededRandom(seed), B * T * C), [B, T, C]);
-const slice = (w: tf.Tensor, from: number, size: number) => (w.rank === 1 ? tf.slice(w, [from], [size]) : tf.slice(w, [0, from], [-1, size]));
+const slice = (w: tf.Tensor, from: number, size: number) =>
+  w.rank === 1 ? tf.slice(w, [from], [size]) : tf.slice(w, [0, from], [-1, size]);
 
 /** Copies a fused module's weights into a wrapper: head i's query is c_attn's columns [i·hs, (i+1)·hs), etc. */
 function copyFusedIntoWrapper(fused: MultiHeadAttention, wrapper: MultiHeadAttentionWrapper): void {
@@ -46,7 +48,9 @@ function naiveFused(x: number[][][], fused: MultiHeadAttention): number[][][] {
       const out: number[] = [];
       for (let h = 0; h < fused.nHead; h++) {
         const q = qkv[t]!.slice(h * hs, (h + 1) * hs);
-        const scores = qkv.slice(0, t + 1).map((row) => row.slice(C + h * hs, C + (h + 1) * hs).reduce((s, kj, j) => s + kj * q[j]!, 0) / Math.sqrt(hs));
+        const scores = qkv
+          .slice(0, t + 1)
+          .map((row) => row.slice(C + h * hs, C + (h + 1) * hs).reduce((s, kj, j) => s + kj * q[j]!, 0) / Math.sqrt(hs));
         const max = Math.max(...scores);
         const e = scores.map((s) => Math.exp(s - max));
         const sum = e.reduce((a, b) => a + b, 0);
@@ -176,11 +180,29 @@ describe('attention variants', () => {
   });
 
   it('names parameters stably', () => {
-    expect(createAttention('fused', config).namedParameters().map(([n]) => n)).toEqual(['c_attn.weight', 'c_attn.bias', 'c_proj.weight', 'c_proj.bias']);
-    expect(createAttention('wrapper', config).namedParameters().map(([n]) => n).slice(0, 3)).toEqual(['heads.0.key.weight', 'heads.0.key.bias', 'heads.0.query.weight']);
-    expect(createAttention('single', { ...config, bias: false }).namedParameters().map(([n]) => n)).toEqual(['head.key.weight', 'head.query.weight', 'head.value.weight']);
+    expect(
+      createAttention('fused', config)
+        .namedParameters()
+        .map(([n]) => n),
+    ).toEqual(['c_attn.weight', 'c_attn.bias', 'c_proj.weight', 'c_proj.bias']);
+    expect(
+      createAttention('wrapper', config)
+        .namedParameters()
+        .map(([n]) => n)
+        .slice(0, 3),
+    ).toEqual(['heads.0.key.weight', 'heads.0.key.bias', 'heads.0.query.weight']);
+    expect(
+      createAttention('single', { ...config, bias: false })
+        .namedParameters()
+        .map(([n]) => n),
+    ).toEqual(['head.key.weight', 'head.query.weight', 'head.value.weight']);
     // The lecture's layout: no bias on queries, keys and values; one on the output projection.
-    expect(createAttention('wrapper', { ...config, qkvBias: false }).namedParameters().map(([n]) => n).filter((n) => n.endsWith('bias'))).toEqual(['c_proj.bias']);
+    expect(
+      createAttention('wrapper', { ...config, qkvBias: false })
+        .namedParameters()
+        .map(([n]) => n)
+        .filter((n) => n.endsWith('bias')),
+    ).toEqual(['c_proj.bias']);
   });
 });
 
@@ -189,6 +211,17 @@ describe('attention registry', () => {
     registerAttention('fused-twice', (c) => new MultiHeadAttention(c));
     expect(attentionKinds()).toContain('fused-twice');
     expect(createAttention('fused-twice', config).forward(input(1, 2)).shape).toEqual([1, 2, 12]);
+  });
+
+  it('knows which module a worker thread must import to build a kind', () => {
+    expect(attentionModules('fused')).toEqual([]);
+    registerAttention('fused-here', (c) => new MultiHeadAttention(c));
+    expect(() => attentionModules('fused-here')).toThrow(
+      'attention kind "fused-here" was registered without the module that registers it, so worker threads cannot build it',
+    );
+    registerAttention('fused-shared', (c) => new MultiHeadAttention(c), { module: 'file:///attention-kinds.js' });
+    expect(attentionModules('fused-shared')).toEqual(['file:///attention-kinds.js']);
+    expect(() => registerAttention('has space', (c) => new MultiHeadAttention(c))).toThrow('a kind is a name of letters, digits');
   });
 
   it('explains an unknown kind and a width that does not split into heads', () => {

@@ -36,18 +36,11 @@ export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, option
   const { dropout, training, onWeights, fastPaths = true } = options;
   return tf.tidy(() => {
     const [tq, tk, hs] = [q.shape[q.rank - 2]!, k.shape[k.rank - 2]!, q.shape[q.rank - 1]!];
-    const raw = fastPaths ? batchMatMul(q, swapLastAxes(k)) : tf.matMul(q, k, false, true); // (..., T, Tk)
+    const raw = fastPaths ? batchMatMul(q, k, true) : tf.matMul(q, k, false, true); // (..., T, Tk)
     const scores = tf.mul(raw, 1 / Math.sqrt(hs)); // (..., T, Tk)
-    const weights = tf.softmax(tf.add(scores, causalMask(tq, tk))); // (..., T, Tk)
+    const weights = tf.softmax(tq === 1 ? scores : tf.add(scores, causalMask(tq, tk))); // (..., T, Tk); one query (decoding) is the last position: it sees every key
     onWeights?.(weights);
     const dropped = dropout.forward(weights, training); // (..., T, Tk)
     return fastPaths ? batchMatMul(dropped, v) : tf.matMul(dropped, v); // (..., T, hs)
   });
-}
-
-/** `(..., Tk, hs)` → `(..., hs, Tk)`, an explicit copy (the fast path multiplies untransposed operands only). */
-function swapLastAxes(t: tf.Tensor): tf.Tensor {
-  const perm = [...t.shape.keys()];
-  perm.push(...perm.splice(-2).reverse());
-  return tf.transpose(t, perm);
 }

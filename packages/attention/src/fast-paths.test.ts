@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { SeededRandom, randn } from '@scratchgpt/nn';
+import { randn } from '@scratchgpt/nn';
+import { SeededRandom } from '@scratchgpt/data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAttention } from './registry';
 import type { AttentionConfig } from './types';
@@ -15,7 +16,15 @@ const w = () => tf.tensor3d(randn(new SeededRandom(6), B * T * C), [B, T, C]); /
 
 /** Output and the gradients of every parameter and of the input, for one kind with fast paths on or off. */
 function run(kind: string, fastPaths: boolean, dropout: number) {
-  const config: AttentionConfig = { nEmbd: C, nHead: kind === 'single' ? 1 : 3, blockSize: 32, dropout, bias: true, rng: new SeededRandom(9), fastPaths };
+  const config: AttentionConfig = {
+    nEmbd: C,
+    nHead: kind === 'single' ? 1 : 3,
+    blockSize: 32,
+    dropout,
+    bias: true,
+    rng: new SeededRandom(9),
+    fastPaths,
+  };
   const attn = createAttention(kind, config);
   const params = attn.namedParameters().map(([, p]) => p);
   const out = tf.tidy(() => {

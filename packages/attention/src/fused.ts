@@ -4,7 +4,8 @@
  * projection.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Dropout, Linear, Module, SeededRandom } from '@scratchgpt/nn';
+import { Dropout, Linear, Module } from '@scratchgpt/nn';
+import { SeededRandom } from '@scratchgpt/data';
 import { causalAttention } from './causal-attention';
 import type { Attention, AttentionConfig, AttentionForwardOptions } from './types';
 
@@ -43,7 +44,12 @@ export class MultiHeadAttention extends Module implements Attention {
       const [q, k0, v0] = tf.split(this.c_attn.forward(x), 3, -1).map(heads) as [tf.Tensor, tf.Tensor, tf.Tensor];
       const { k, v } = cache ? cache.append(0, k0, v0) : { k: k0, v: v0 }; // (B, nh, Tk, hs)
       // 2. Attention of every head at once (batched matmuls, one mask).
-      const att = causalAttention(q, k, v, { dropout: this.attnDropout, training, onWeights: options.onWeights, fastPaths: this.fastPaths }); // (B, nh, T, hs)
+      const att = causalAttention(q, k, v, {
+        dropout: this.attnDropout,
+        training,
+        onWeights: options.onWeights,
+        fastPaths: this.fastPaths,
+      }); // (B, nh, T, hs)
       // 3. Heads merged back: (B, nh, T, hs) → (B, T, C), output projection.
       const y = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B, T, C]);
       cache?.advance(T);

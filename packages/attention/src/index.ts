@@ -1,7 +1,14 @@
 export { MultiHeadAttention } from './fused';
 export { causalAttention, causalMask, type CausalAttentionOptions } from './causal-attention';
 export { KVCache } from './kv-cache';
-export { attentionKinds, createAttention, registerAttention, type AttentionFactory } from './registry';
+export {
+  attentionKinds,
+  attentionModules,
+  createAttention,
+  registerAttention,
+  type AttentionFactory,
+  type RegisterAttentionOptions,
+} from './registry';
 export { Head, SingleHeadAttention } from './single';
 export type { Attention, AttentionConfig, AttentionForwardOptions } from './types';
 export { MultiHeadAttentionWrapper } from './wrapper';

@@ -3,7 +3,8 @@
  * As an attention kind (`single`) it is one head of size C with no output projection.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Dropout, Linear, Module, SeededRandom } from '@scratchgpt/nn';
+import { Dropout, Linear, Module } from '@scratchgpt/nn';
+import { SeededRandom } from '@scratchgpt/data';
 import { causalAttention } from './causal-attention';
 import type { KVCache } from './kv-cache';
 import type { Attention, AttentionConfig, AttentionForwardOptions } from './types';
@@ -16,7 +17,11 @@ export class Head extends Module {
   readonly attnDropout: Dropout;
   readonly fastPaths: boolean;
 
-  constructor(nEmbd: number, readonly headSize: number, config: Pick<AttentionConfig, 'bias' | 'qkvBias' | 'dropout' | 'rng' | 'fastPaths'>) {
+  constructor(
+    nEmbd: number,
+    readonly headSize: number,
+    config: Pick<AttentionConfig, 'bias' | 'qkvBias' | 'dropout' | 'rng' | 'fastPaths'>,
+  ) {
     super();
     const rng = config.rng ?? new SeededRandom(0);
     const bias = config.qkvBias ?? config.bias ?? true;

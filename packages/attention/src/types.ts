@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { SeededRandom } from '@scratchgpt/nn';
+import type { SeededRandom } from '@scratchgpt/data';
 import type { KVCache } from './kv-cache';
 
 /** What every attention variant is built from. */

@@ -4,7 +4,8 @@
  * than `fused` because it does nHead small products instead of batched ones.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Dropout, Linear, Module, ModuleList, SeededRandom } from '@scratchgpt/nn';
+import { Dropout, Linear, Module, ModuleList } from '@scratchgpt/nn';
+import { SeededRandom } from '@scratchgpt/data';
 import { Head } from './single';
 import type { Attention, AttentionConfig, AttentionForwardOptions } from './types';
 
@@ -20,7 +21,10 @@ export class MultiHeadAttentionWrapper extends Module implements Attention {
     const headSize = config.nEmbd / config.nHead;
     const heads = Array.from({ length: config.nHead }, () => new Head(config.nEmbd, headSize, { ...config, rng }));
     this.heads = this.addModule('heads', new ModuleList(heads)).items;
-    this.c_proj = this.addModule('c_proj', new Linear(config.nEmbd, config.nEmbd, { bias: config.bias ?? true, rng, std: config.projStd, fastPath: config.fastPaths ?? true }));
+    this.c_proj = this.addModule(
+      'c_proj',
+      new Linear(config.nEmbd, config.nEmbd, { bias: config.bias ?? true, rng, std: config.projStd, fastPath: config.fastPaths ?? true }),
+    );
     this.residDropout = this.addModule('resid_dropout', new Dropout(config.dropout ?? 0, { rng }));
   }
 

@@ -15,7 +15,11 @@ describe('DataLoader', () => {
     const loader = new DataLoader(dataset, { batchSize: 4 });
     const batches = [...loader];
     expect(loader.length).toBe(3);
-    expect(batches.map((b) => b.shape)).toEqual([[4, 4], [4, 4], [2, 4]]);
+    expect(batches.map((b) => b.shape)).toEqual([
+      [4, 4],
+      [4, 4],
+      [2, 4],
+    ]);
     expect(Array.from(batches[0]!.x.subarray(0, 8))).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(Array.from(batches[0]!.y.subarray(0, 8))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(Array.from(batches[2]!.row(1).y)).toEqual([37, 38, 39, 40]);
@@ -43,7 +47,10 @@ describe('DataLoader', () => {
     const { x, y } = batch.toTensors(tf);
     expect(x.shape).toEqual([2, 4]);
     expect(x.dtype).toBe('int32');
-    expect(y.arraySync()).toEqual([[1, 2, 3, 4], [5, 6, 7, 8]]);
+    expect(y.arraySync()).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+    ]);
     tf.dispose([x, y]);
   });
 

@@ -15,6 +15,15 @@ export interface DataLoaderOptions {
 }
 
 /**
+ * The order in which epoch `epoch` visits `length` windows, shuffled from (seed, epoch): the one
+ * shuffle rule of {@link DataLoader} and the sliding-window batch sampler.
+ */
+export function shuffledOrder(length: number, seed: number, epoch: number): Int32Array {
+  const order = Int32Array.from({ length }, (_, i) => i);
+  return new SeededRandom((Math.imul(seed, 0x9e3779b1) + epoch) | 0).shuffle(order);
+}
+
+/**
  * Batches a {@link WindowDataset} like PyTorch's `DataLoader`. Iterating the loader runs the next
  * epoch; `epoch(e)` runs a given one, the same for the same seed every time (so a resumed run
  * sees the same order). Batches are plain int32 arrays; it needs no tfjs backend.
@@ -58,13 +67,14 @@ export class DataLoader implements Iterable<Batch> {
 
   /** The batches of epoch `e`. */
   *epoch(e: number): Generator<Batch> {
-    const order = Int32Array.from({ length: this.dataset.length }, (_, i) => i);
-    if (this.shuffle) new SeededRandom((Math.imul(this.seed, 0x9e3779b1) + e) | 0).shuffle(order);
+    const order = this.shuffle
+      ? shuffledOrder(this.dataset.length, this.seed, e)
+      : Int32Array.from({ length: this.dataset.length }, (_, i) => i);
     const T = this.dataset.maxLength;
     for (let b = 0; b < this.length; b++) {
       const rows = order.subarray(b * this.batchSize, (b + 1) * this.batchSize);
       const batch = Batch.empty(rows.length, T);
-      rows.forEach((i, r) => batch.setRow(r, this.dataset.ids, this.dataset.start(i)));
+      for (const [r, i] of rows.entries()) batch.setRow(r, this.dataset.ids, this.dataset.start(i));
       yield batch;
     }
   }

@@ -1,9 +1,19 @@
 export { Batch, type Tensor2dFactory } from './batch';
-export { DataLoader, type DataLoaderOptions } from './data-loader';
+export {
+  BATCH_SAMPLERS,
+  SlidingWindowSampler,
+  createBatchSource,
+  type BatchSamplerKind,
+  type BatchSource,
+  type BatchSourceOptions,
+  type BatchSourceState,
+  type SlidingWindowSamplerOptions,
+} from './batch-source';
+export { DataLoader, shuffledOrder, type DataLoaderOptions } from './data-loader';
 export { RandomBatchSampler, type RandomBatchSamplerOptions } from './random-batch-sampler';
 export { SeededRandom } from './random';
 export { SlidingWindowDataset, type SlidingWindowOptions, type Window, type WindowDataset } from './sliding-window';
-export { toTokenArray, trainValSplit, type TokenArray } from './token-array';
+export { TRAIN_FRACTION, checkTokenIds, splitPoint, toTokenArray, trainValSplit, type TokenArray } from './token-array';
 export {
   StaleTokenCacheError,
   TOKEN_CACHE_VERSION,

@@ -28,6 +28,7 @@ describe('RandomBatchSampler', () => {
     const b = new RandomBatchSampler(ids, { batchSize: 4, blockSize: 8, seed: 3 });
     expect(a.next().x).toEqual(b.next().x);
     const saved = a.getState();
+    expect(saved).toMatchObject({ kind: 'random', rows: 4 });
     const expected = [a.next().x, a.next().x];
     const resumed = new RandomBatchSampler(ids, { batchSize: 4, blockSize: 8, seed: 999 });
     resumed.setState(saved);

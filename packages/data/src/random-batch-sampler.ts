@@ -1,4 +1,5 @@
 import { Batch } from './batch';
+import type { BatchSource, BatchSourceState } from './batch-source';
 import { SeededRandom } from './random';
 import { toTokenArray, type TokenArray } from './token-array';
 
@@ -14,17 +15,23 @@ export interface RandomBatchSamplerOptions {
 
 /**
  * nanoGPT's `get_batch`: each row starts at a uniformly random offset in `[0, len - blockSize)`.
- * The generator state can be saved and restored so a resumed run draws the same batches.
+ * The state (generator and rows drawn) can be saved and restored so a resumed run draws the same
+ * batches.
  */
-export class RandomBatchSampler {
+export class RandomBatchSampler implements BatchSource {
+  readonly kind = 'random';
   readonly ids: TokenArray;
   readonly batchSize: number;
   readonly blockSize: number;
   private readonly rng: SeededRandom;
+  private rows = 0;
 
   constructor(ids: ArrayLike<number>, options: RandomBatchSamplerOptions) {
     const { batchSize, blockSize, seed = 0 } = options;
-    for (const [name, v] of [['batchSize', batchSize], ['blockSize', blockSize]] as const) {
+    for (const [name, v] of [
+      ['batchSize', batchSize],
+      ['blockSize', blockSize],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`RandomBatchSampler: ${name} must be a positive integer, got ${v}.`);
     }
     this.ids = toTokenArray(ids);
@@ -44,15 +51,27 @@ export class RandomBatchSampler {
     const batch = Batch.empty(this.batchSize, this.blockSize);
     const range = this.ids.length - this.blockSize;
     for (let b = 0; b < this.batchSize; b++) batch.setRow(b, this.ids, this.rng.nextInt(range));
+    this.rows += this.batchSize;
     return batch;
   }
 
-  /** The generator state, for checkpoints. */
-  getState(): number[] {
-    return this.rng.getState();
+  /** Epochs' worth of tokens drawn so far: rows × blockSize over the tokens in the text. */
+  get epoch(): number {
+    return (this.rows * this.blockSize) / this.ids.length;
   }
 
-  setState(state: readonly number[]): void {
-    this.rng.setState(state);
+  /** The generator state and rows drawn, for checkpoints. */
+  getState(): BatchSourceState {
+    return { kind: 'random', rng: this.rng.getState(), rows: this.rows };
+  }
+
+  setState(state: BatchSourceState): void {
+    if (state?.kind !== 'random' || !Number.isSafeInteger(state.rows) || state.rows < 0) {
+      throw new RangeError(
+        `RandomBatchSampler.setState: expected the state of a random sampler ({ kind: 'random', rng, rows }), got ${JSON.stringify(state)?.slice(0, 80)}.`,
+      );
+    }
+    this.rng.setState(state.rng);
+    this.rows = state.rows;
   }
 }

@@ -20,11 +20,13 @@ describe('SlidingWindowDataset', () => {
   });
 
   it('matches the Python loop for many lengths and strides', () => {
-    for (let n = 2; n < 40; n++) for (let maxLength = 1; maxLength < n; maxLength++) for (let stride = 1; stride < 7; stride++) {
-      let count = 0;
-      for (let i = 0; i < n - maxLength; i += stride) count++;
-      expect(new SlidingWindowDataset(new Int32Array(n), { maxLength, stride }).length).toBe(count);
-    }
+    for (let n = 2; n < 40; n++)
+      for (let maxLength = 1; maxLength < n; maxLength++)
+        for (let stride = 1; stride < 7; stride++) {
+          let count = 0;
+          for (let i = 0; i < n - maxLength; i += stride) count++;
+          expect(new SlidingWindowDataset(new Int32Array(n), { maxLength, stride }).length).toBe(count);
+        }
   });
 
   it('makes windows as views of one array', () => {
@@ -37,7 +39,9 @@ describe('SlidingWindowDataset', () => {
     expect(() => new SlidingWindowDataset(ids, { maxLength: 20 })).toThrow(
       'the text has 20 tokens, but one window needs maxLength + 1 = 21 (inputs plus the shifted target)',
     );
-    expect(() => new SlidingWindowDataset(ids, { maxLength: 4, stride: 0 })).toThrow('stride must be a positive integer (1 = every position), got 0');
+    expect(() => new SlidingWindowDataset(ids, { maxLength: 4, stride: 0 })).toThrow(
+      'stride must be a positive integer (1 = every position), got 0',
+    );
     expect(() => new SlidingWindowDataset(ids, { maxLength: 0 })).toThrow('maxLength must be a positive integer, got 0');
     expect(() => new SlidingWindowDataset([], { maxLength: 4 })).toThrow('the text has 0 tokens');
     expect(() => new SlidingWindowDataset(ids, { maxLength: 4 }).get(4)).toThrow('index 4 is out of range [0, 4)');

@@ -27,7 +27,7 @@ describe('token cache format', () => {
 
   it('fingerprints tokenizers by their saved form', () => {
     expect(tokenizerFingerprint(CharTokenizer.fromText(text))).toBe(header.tokenizer);
-    expect(tokenizerFingerprint(CharTokenizer.fromText(text + '!'))).not.toBe(header.tokenizer);
+    expect(tokenizerFingerprint(CharTokenizer.fromText(`${text}!`))).not.toBe(header.tokenizer);
     expect(tokenizerFingerprint(BpeTokenizer.train('aaabdaaabac', { vocabSize: 259 }))).toMatch(/^[0-9a-f]{64}$/);
     expect(textFingerprint('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
@@ -42,7 +42,9 @@ describe('token cache format', () => {
 
   it('rejects damaged bytes with the reason', () => {
     const bytes = writeTokenCache(char.encode(text), header);
-    expect(() => readTokenCache(bytes.subarray(0, bytes.length - 1))).toThrow('truncated or padded: the header promises 11 ids (118 bytes), the file has 117 bytes');
+    expect(() => readTokenCache(bytes.subarray(0, bytes.length - 1))).toThrow(
+      'truncated or padded: the header promises 11 ids (118 bytes), the file has 117 bytes',
+    );
     expect(() => readTokenCache(new TextEncoder().encode('not a cache at all'))).toThrow('not a scratchgpt token cache');
     const v2 = bytes.slice();
     new DataView(v2.buffer).setUint32(8, 2, true);

@@ -100,7 +100,9 @@ export function readTokenCache(bytes: Uint8Array, expect: Partial<Pick<TokenCach
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
   if (version !== TOKEN_CACHE_VERSION) {
-    throw new TokenCacheError(`${what}: token cache version ${version} is not supported (this version reads ${TOKEN_CACHE_VERSION}); delete the cache to rebuild it.`);
+    throw new TokenCacheError(
+      `${what}: token cache version ${version} is not supported (this version reads ${TOKEN_CACHE_VERSION}); delete the cache to rebuild it.`,
+    );
   }
   const bytesPerId = view.getUint32(12, true);
   const vocabSize = view.getUint32(24, true);
@@ -109,7 +111,9 @@ export function readTokenCache(bytes: Uint8Array, expect: Partial<Pick<TokenCach
   }
   const count = Number(view.getBigUint64(16, true));
   if (bytes.length !== HEADER_BYTES + count * bytesPerId) {
-    throw new TokenCacheError(`${what}: the cache is truncated or padded: the header promises ${count} ids (${HEADER_BYTES + count * bytesPerId} bytes), the file has ${bytes.length} bytes.`);
+    throw new TokenCacheError(
+      `${what}: the cache is truncated or padded: the header promises ${count} ids (${HEADER_BYTES + count * bytesPerId} bytes), the file has ${bytes.length} bytes.`,
+    );
   }
   const header: TokenCacheHeader = {
     bytesPerId,
@@ -135,6 +139,7 @@ export function readTokenCache(bytes: Uint8Array, expect: Partial<Pick<TokenCach
     }
   }
   const bad = ids.findIndex((id) => id >= vocabSize);
-  if (bad >= 0) throw new TokenCacheError(`${what}: id ${ids[bad]} at index ${bad} is outside the vocabulary [0, ${vocabSize}); the cache is damaged.`);
+  if (bad >= 0)
+    throw new TokenCacheError(`${what}: id ${ids[bad]} at index ${bad} is outside the vocabulary [0, ${vocabSize}); the cache is damaged.`);
   return { ...header, ids };
 }

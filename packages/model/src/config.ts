@@ -30,6 +30,26 @@ export interface GPTConfig {
   fastPaths?: boolean;
 }
 
+/** The attention kind of a config that names none. */
+export const DEFAULT_ATTENTION = 'fused';
+
+/** Attention kinds that are one head of size nEmbd, so their nHead is 1: the rule's one home. */
+const ONE_HEAD_KINDS: ReadonlySet<string> = new Set(['single']);
+
+/**
+ * The nHead an attention kind takes when none is asked for: 1 for `single` (one head of size
+ * nEmbd), `nHead` for every other kind. An explicit nHead that breaks the rule is an error in
+ * {@link resolveConfig}.
+ */
+export function headsFor(attention: string | undefined, nHead: number): number {
+  return isOneHead(attention) ? 1 : nHead;
+}
+
+/** Whether an attention kind is one head of size nEmbd (`single`): no output projection, nHead 1. */
+export function isOneHead(attention: string | undefined): boolean {
+  return ONE_HEAD_KINDS.has(attention ?? DEFAULT_ATTENTION);
+}
+
 /** A config with every default filled in. */
 export type ResolvedGPTConfig = Required<GPTConfig>;
 
@@ -37,7 +57,7 @@ export type ResolvedGPTConfig = Required<GPTConfig>;
 export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
   const c: ResolvedGPTConfig = {
     ...config,
-    attention: config.attention ?? 'fused',
+    attention: config.attention ?? DEFAULT_ATTENTION,
     tieWeights: config.tieWeights ?? true,
     qkvBias: config.qkvBias ?? config.bias,
     activation: config.activation ?? 'gelu',
@@ -50,15 +70,19 @@ export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
     if (!Number.isInteger(c[key]) || c[key] < 1) fail(`${key} must be a positive integer, got ${c[key]}.`);
   }
   if (c.nEmbd % c.nHead !== 0) {
-    fail(`nEmbd (${c.nEmbd}) must be divisible by nHead (${c.nHead}); try nEmbd = ${Math.max(1, Math.round(c.nEmbd / c.nHead)) * c.nHead}.`);
+    fail(
+      `nEmbd (${c.nEmbd}) must be divisible by nHead (${c.nHead}); try nEmbd = ${Math.max(1, Math.round(c.nEmbd / c.nHead)) * c.nHead}.`,
+    );
   }
   if (!(c.dropout >= 0 && c.dropout < 1)) fail(`dropout must be in [0, 1), got ${c.dropout}.`);
   for (const key of ['bias', 'tieWeights', 'qkvBias', 'fastPaths'] as const) {
     if (typeof c[key] !== 'boolean') fail(`${key} must be true or false, got ${JSON.stringify(c[key])}.`);
   }
   if (typeof c.attention !== 'string' || c.attention.length === 0) fail('attention must name an attention kind.');
-  if (c.attention === 'single' && c.nHead !== 1) {
-    fail(`attention "single" is one head of size nEmbd, so nHead must be 1 (got ${c.nHead}); set nHead: 1, or use "wrapper" or "fused" for ${c.nHead} heads.`);
+  if (isOneHead(c.attention) && c.nHead !== 1) {
+    fail(
+      `attention "${c.attention}" is one head of size nEmbd, so nHead must be 1 (got ${c.nHead}); set nHead: 1, or use "wrapper" or "fused" for ${c.nHead} heads.`,
+    );
   }
   if (c.activation !== 'gelu' && c.activation !== 'relu') fail(`activation must be "gelu" or "relu", got ${JSON.stringify(c.activation)}.`);
   return c;
@@ -67,11 +91,53 @@ export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
 /** Named configs. Char-level presets assume Tiny Shakespeare's 65 characters: set `vocabSize` for other data. */
 export const presets = {
   /** nanoGPT `config/train_shakespeare_char.py`: 6 layers, 6 heads, 384 wide, block 256, dropout 0.2. */
-  shakespeareChar: { vocabSize: 65, blockSize: 256, nLayer: 6, nHead: 6, nEmbd: 384, dropout: 0.2, bias: false, attention: 'fused', tieWeights: true },
+  shakespeareChar: {
+    vocabSize: 65,
+    blockSize: 256,
+    nLayer: 6,
+    nHead: 6,
+    nEmbd: 384,
+    dropout: 0.2,
+    bias: false,
+    attention: 'fused',
+    tieWeights: true,
+  },
   /** nanoGPT's README "on a CPU" run: 4 layers, 4 heads, 128 wide, block 64, no dropout. */
-  shakespeareCharCpu: { vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, bias: false, attention: 'fused', tieWeights: true },
+  shakespeareCharCpu: {
+    vocabSize: 65,
+    blockSize: 64,
+    nLayer: 4,
+    nHead: 4,
+    nEmbd: 128,
+    dropout: 0,
+    bias: false,
+    attention: 'fused',
+    tieWeights: true,
+  },
   /** The "Let's build GPT" lecture's final model (ng-video-lecture `gpt.py`): 10,788,929 parameters. */
-  ngVideoLecture: { vocabSize: 65, blockSize: 256, nLayer: 6, nHead: 6, nEmbd: 384, dropout: 0.2, bias: true, qkvBias: false, attention: 'wrapper', tieWeights: false, activation: 'relu' },
+  ngVideoLecture: {
+    vocabSize: 65,
+    blockSize: 256,
+    nLayer: 6,
+    nHead: 6,
+    nEmbd: 384,
+    dropout: 0.2,
+    bias: true,
+    qkvBias: false,
+    attention: 'wrapper',
+    tieWeights: false,
+    activation: 'relu',
+  },
   /** GPT-2 small (124M): the shape of OpenAI's weights. */
-  gpt2: { vocabSize: 50257, blockSize: 1024, nLayer: 12, nHead: 12, nEmbd: 768, dropout: 0, bias: true, attention: 'fused', tieWeights: true },
+  gpt2: {
+    vocabSize: 50257,
+    blockSize: 1024,
+    nLayer: 12,
+    nHead: 12,
+    nEmbd: 768,
+    dropout: 0,
+    bias: true,
+    attention: 'fused',
+    tieWeights: true,
+  },
 } as const satisfies Record<string, GPTConfig>;

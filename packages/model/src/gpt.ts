@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { KVCache, createAttention, type Attention } from '@scratchgpt/attention';
-import { Dropout, Embedding, LayerNorm, Linear, Module, ModuleList, SeededRandom, gelu, matMul2d } from '@scratchgpt/nn';
+import { Dropout, Embedding, LayerNorm, Linear, Module, ModuleList, gelu, matMul2d } from '@scratchgpt/nn';
+import { SeededRandom } from '@scratchgpt/data';
 import { resolveConfig, type GPTConfig, type ResolvedGPTConfig } from './config';
 import { parseSafetensors, serializeSafetensors } from './safetensors';
 import { argmax, checkSampling, sampleLogits, type SamplingOptions } from './sampling';
@@ -28,7 +29,10 @@ export class MLP extends Module {
     super();
     this.activation = c.activation === 'relu' ? tf.relu : gelu;
     this.c_fc = this.addModule('c_fc', new Linear(c.nEmbd, 4 * c.nEmbd, { bias: c.bias, rng, fastPath: c.fastPaths }));
-    this.c_proj = this.addModule('c_proj', new Linear(4 * c.nEmbd, c.nEmbd, { bias: c.bias, rng, std: residualStd(c), fastPath: c.fastPaths }));
+    this.c_proj = this.addModule(
+      'c_proj',
+      new Linear(4 * c.nEmbd, c.nEmbd, { bias: c.bias, rng, std: residualStd(c), fastPath: c.fastPaths }),
+    );
     this.dropout = this.addModule('dropout', new Dropout(c.dropout, { rng }));
   }
 
@@ -40,16 +44,14 @@ export class MLP extends Module {
 /** One transformer block: `x + attn(ln_1(x))`, then `x + mlp(ln_2(x))`. */
 export class Block extends Module {
   readonly ln_1: LayerNorm;
-  readonly attn: Attention;
+  readonly attn: Module & Attention;
   readonly ln_2: LayerNorm;
   readonly mlp: MLP;
 
   constructor(c: ResolvedGPTConfig, rng: SeededRandom) {
     super();
     this.ln_1 = this.addModule('ln_1', new LayerNorm(c.nEmbd, { bias: c.bias }));
-    const attn = createAttention(c.attention, { ...c, rng, projStd: residualStd(c) });
-    if (!(attn instanceof Module)) throw new Error(`Attention kind "${c.attention}" must build a Module (from @scratchgpt/nn).`);
-    this.attn = this.addModule('attn', attn) as Module & Attention;
+    this.attn = this.addModule('attn', createAttention(c.attention, { ...c, rng, projStd: residualStd(c) }));
     this.ln_2 = this.addModule('ln_2', new LayerNorm(c.nEmbd, { bias: c.bias }));
     this.mlp = this.addModule('mlp', new MLP(c, rng));
   }
@@ -121,7 +123,9 @@ export class GPT extends Module {
     this.rng = rng;
     this.transformer = this.addModule('transformer', new Transformer(c, rng));
     // nanoGPT's head has no bias; the lecture's untied head has one.
-    this.lm_head = c.tieWeights ? null : this.addModule('lm_head', new Linear(c.nEmbd, c.vocabSize, { bias: c.bias, rng, fastPath: c.fastPaths }));
+    this.lm_head = c.tieWeights
+      ? null
+      : this.addModule('lm_head', new Linear(c.nEmbd, c.vocabSize, { bias: c.bias, rng, fastPath: c.fastPaths }));
   }
 
   /**
@@ -140,35 +144,46 @@ export class GPT extends Module {
   }
 
   /** The weights as a safetensors file in nanoGPT's names and layouts (opens in nanoGPT with `load_state_dict`). */
-  toSafetensors(metadata: Record<string, string> = {}): Uint8Array {
-    return serializeSafetensors(toStateDict(this), { format: 'pt', ...metadata });
+  async toSafetensors(metadata: Record<string, string> = {}): Promise<Uint8Array> {
+    return serializeSafetensors(await toStateDict(this), { format: 'pt', ...metadata });
   }
 
   /** Token ids `(B, T)` → logits `(B, T, vocabSize)`. */
   forward(idx: tf.Tensor, options: ForwardOptions = {}): tf.Tensor3D {
+    return this.logits(idx, options);
+  }
+
+  /** `forward`, with a tied head's `wteᵀ` `(C, V)` given by `generate` (made once for all its steps, not once per token). */
+  private logits(idx: tf.Tensor, options: ForwardOptions, headT?: tf.Tensor): tf.Tensor3D {
     const training = options.training ?? this.training;
     const { caches } = options;
     const [B, T] = idx.shape as [number, number];
     const offset = caches?.[0]?.length ?? 0;
     if (idx.rank !== 2) throw new Error(`GPT.forward: idx must be (B, T) token ids, got shape [${idx.shape.join(', ')}].`);
     if (offset + T > this.config.blockSize) {
-      throw new Error(`GPT.forward: ${offset + T} positions exceed blockSize ${this.config.blockSize}; crop the context to the last ${this.config.blockSize} tokens.`);
+      throw new Error(
+        `GPT.forward: ${offset + T} positions exceed blockSize ${this.config.blockSize}; crop the context to the last ${this.config.blockSize} tokens.`,
+      );
     }
-    if (caches && caches.length !== this.transformer.h.length) throw new Error(`GPT.forward: pass one cache per layer (${this.transformer.h.length}).`);
+    if (caches && caches.length !== this.transformer.h.length)
+      throw new Error(`GPT.forward: pass one cache per layer (${this.transformer.h.length}).`);
     return tf.tidy(() => {
       const t = this.transformer;
       // 1. Token and position embeddings.
       const pos = tf.range(offset, offset + T, 1, 'int32'); // (T)
       let x = t.drop.forward(tf.add(t.wte.forward(idx), t.wpe.forward(pos)), training); // (B, T, C)
       // 2. The blocks.
-      t.h.forEach((block, i) => (x = block.forward(x, training, caches?.[i], options.onAttention && ((w) => options.onAttention!(i, w)))));
+      for (const [i, block] of t.h.entries())
+        x = block.forward(x, training, caches?.[i], options.onAttention && ((w) => options.onAttention!(i, w)));
       // 3. Final LayerNorm and the head (tied: x · wteᵀ).
       x = t.ln_f.forward(x);
       if (this.lm_head) return this.lm_head.forward(x) as tf.Tensor3D;
       const flat = tf.reshape(x, [B * T, this.config.nEmbd]); // (B·T, C)
-      const head = this.config.fastPaths
-        ? matMul2d(flat, tf.transpose(t.wte.weight)) // (B·T, V); an explicit transpose keeps to the fast 2-D form
-        : tf.matMul(flat, t.wte.weight, false, true); // (B·T, V), the reference
+      const head = headT
+        ? tf.matMul(flat, headT) // (B·T, V)
+        : this.config.fastPaths
+          ? matMul2d(flat, tf.transpose(t.wte.weight)) // (B·T, V); an explicit transpose keeps to the fast 2-D form
+          : tf.matMul(flat, t.wte.weight, false, true); // (B·T, V), the reference
       return tf.reshape(head, [B, T, this.config.vocabSize]) as tf.Tensor3D; // (B, T, V)
     });
   }
@@ -179,7 +194,8 @@ export class GPT extends Module {
    */
   async attentionWeights(ids: readonly number[], layer: number): Promise<number[][][]> {
     const L = this.transformer.h.length;
-    if (!Number.isInteger(layer) || layer < 0 || layer >= L) throw new RangeError(`GPT.attentionWeights: layer must be in [0, ${L}), got ${layer}.`);
+    if (!Number.isInteger(layer) || layer < 0 || layer >= L)
+      throw new RangeError(`GPT.attentionWeights: layer must be in [0, ${L}), got ${layer}.`);
     if (ids.length === 0) throw new Error('GPT.attentionWeights: pass at least one token id.');
     const context = ids.slice(-this.config.blockSize);
     let kept: tf.Tensor | undefined;
@@ -198,15 +214,17 @@ export class GPT extends Module {
     }
   }
 
-  /** Mean cross-entropy of `targets` `(B, T)` (token ids) under the logits of `idx` `(B, T)`, in nats. */
+  /**
+   * Mean cross-entropy of `targets` `(B, T)` under the logits of `idx` `(B, T)`, in nats. Both hold
+   * token ids in `[0, vocabSize)`; they are not read back to check that (a read would stall a GPU),
+   * so check the data once where it is made (`checkTokenIds` of `@scratchgpt/data`, as `train` and
+   * `evaluate` of `@scratchgpt/train` do).
+   */
   loss(idx: tf.Tensor, targets: tf.Tensor, options: Pick<ForwardOptions, 'training'> = {}): tf.Scalar {
     if (targets.shape.join() !== idx.shape.join()) {
       throw new Error(`GPT.loss: targets [${targets.shape}] must have the shape of idx [${idx.shape}].`);
     }
     const V = this.config.vocabSize;
-    const values = targets.dataSync();
-    const bad = values.findIndex((t) => !(t >= 0 && t < V) || !Number.isInteger(t));
-    if (bad >= 0) throw new RangeError(`GPT.loss: target ${values[bad]} at flat index ${bad} is not a token id in [0, ${V}).`);
     return tf.tidy(() => {
       const logits = this.forward(idx, options);
       const N = targets.size;
@@ -231,15 +249,18 @@ export class GPT extends Module {
   async generate(prompt: readonly number[], options: GenerateOptions): Promise<number[]> {
     const { maxNewTokens, seed = 0, onToken, signal, useCache = true } = options;
     checkSampling(options);
-    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`maxNewTokens must be a non-negative integer, got ${maxNewTokens}.`);
+    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0)
+      throw new RangeError(`maxNewTokens must be a non-negative integer, got ${maxNewTokens}.`);
     if (prompt.length === 0) throw new Error('GPT.generate: the prompt needs at least one token (the lecture starts from [0]).');
     const bad = prompt.find((id) => !Number.isInteger(id) || id < 0 || id >= this.config.vocabSize);
-    if (bad !== undefined) throw new RangeError(`GPT.generate: prompt token ${bad} is outside the vocabulary [0, ${this.config.vocabSize}).`);
+    if (bad !== undefined)
+      throw new RangeError(`GPT.generate: prompt token ${bad} is outside the vocabulary [0, ${this.config.vocabSize}).`);
 
     const rng = new SeededRandom(seed);
     const ids = [...prompt];
     const { blockSize } = this.config;
     let caches = useCache ? this.createCaches() : undefined;
+    const headT = this.lm_head === null && this.config.fastPaths ? tf.transpose(this.transformer.wte.weight) : undefined; // (C, V)
     try {
       for (let step = 0; step < maxNewTokens && !signal?.aborted; step++) {
         // 1. The positions to feed: all (cropped) the first time or without a cache, else the newest one.
@@ -247,7 +268,7 @@ export class GPT extends Module {
         const cached = caches?.[0]?.length ?? 0;
         const context = caches && cached > 0 ? ids.slice(cached) : ids.slice(-blockSize);
         const logits = tf.tidy(() => {
-          const all = this.forward(tf.tensor2d(context, [1, context.length], 'int32'), { training: false, caches }); // (1, T, V)
+          const all = this.logits(tf.tensor2d(context, [1, context.length], 'int32'), { training: false, caches }, headT); // (1, T, V)
           return tf.squeeze(tf.slice(all, [0, context.length - 1, 0], [1, 1, -1])); // (V)
         });
         const row = await logits.data();
@@ -259,6 +280,7 @@ export class GPT extends Module {
       }
     } finally {
       if (caches) disposeAll(caches);
+      headT?.dispose();
     }
     return ids;
   }

@@ -83,16 +83,40 @@ describe('parseSafetensors', () => {
     ['invalid UTF-8', hex('0200000000000000ff7d'), 'header is not valid UTF-8 JSON'],
     ['a JSON array header', file('[1, 2]'), 'header must be a JSON object'],
     ['a non-object tensor entry', file({ x: 3 }), 'tensor "x" must map to an object'],
-    ['an unknown dtype', file({ x: { dtype: 'U8', shape: [1], data_offsets: [0, 1] } }, 1), 'tensor "x" has unsupported dtype "U8"; supported dtypes are F32, F16, BF16, F64, I32, I64'],
+    [
+      'an unknown dtype',
+      file({ x: { dtype: 'U8', shape: [1], data_offsets: [0, 1] } }, 1),
+      'tensor "x" has unsupported dtype "U8"; supported dtypes are F32, F16, BF16, F64, I32, I64',
+    ],
     ['a prototype dtype name', file({ x: { dtype: 'toString', shape: [], data_offsets: [0, 4] } }, 4), 'unsupported dtype "toString"'],
     ['a negative dimension', file({ x: f32([-1], [0, 0]) }), 'tensor "x" has shape [-1]; every dimension must be a non-negative integer'],
     ['a fractional dimension', file({ x: f32([1.5], [0, 6]) }, 6), 'every dimension must be a non-negative integer'],
     ['a missing shape', file({ x: { dtype: 'F32', data_offsets: [0, 4] } }, 4), 'shape must be an array of non-negative integers'],
-    ['malformed data_offsets', file({ x: f32([1], [4, 0] as [number, number]) }, 4), 'tensor "x" has data_offsets [4,0]; expected [begin, end] with integers 0 <= begin <= end'],
-    ['data_offsets past the data', file({ x: f32([2], [0, 8]) }, 4), 'tensor "x" has data_offsets [0, 8] but the data section is only 4 bytes'],
-    ['a size mismatch', file({ x: f32([2, 2], [0, 12]) }, 12), 'safetensors: tensor "x" has data_offsets [0, 12] but shape [2, 2] of F32 needs 16 bytes'],
-    ['overlapping tensors', file({ a: f32([2], [0, 8]), b: f32([2], [4, 12]) }, 12), 'tensor "b" at bytes [4, 12] overlaps tensor "a", which ends at byte 8'],
-    ['a hole between tensors', file({ a: f32([1], [0, 4]), b: f32([1], [8, 12]) }, 12), 'bytes [4, 8] of the data section, before tensor "b", belong to no tensor; the spec allows no holes'],
+    [
+      'malformed data_offsets',
+      file({ x: f32([1], [4, 0] as [number, number]) }, 4),
+      'tensor "x" has data_offsets [4,0]; expected [begin, end] with integers 0 <= begin <= end',
+    ],
+    [
+      'data_offsets past the data',
+      file({ x: f32([2], [0, 8]) }, 4),
+      'tensor "x" has data_offsets [0, 8] but the data section is only 4 bytes',
+    ],
+    [
+      'a size mismatch',
+      file({ x: f32([2, 2], [0, 12]) }, 12),
+      'safetensors: tensor "x" has data_offsets [0, 12] but shape [2, 2] of F32 needs 16 bytes',
+    ],
+    [
+      'overlapping tensors',
+      file({ a: f32([2], [0, 8]), b: f32([2], [4, 12]) }, 12),
+      'tensor "b" at bytes [4, 12] overlaps tensor "a", which ends at byte 8',
+    ],
+    [
+      'a hole between tensors',
+      file({ a: f32([1], [0, 4]), b: f32([1], [8, 12]) }, 12),
+      'bytes [4, 8] of the data section, before tensor "b", belong to no tensor; the spec allows no holes',
+    ],
     ['a hole at the start', file({ a: f32([1], [4, 8]) }, 8), 'bytes [0, 4] of the data section, before tensor "a", belong to no tensor'],
     ['trailing unindexed bytes', file({ a: f32([1], [0, 4]) }, 6), 'the last 2 bytes of the data section belong to no tensor'],
     ['non-string metadata', file({ __metadata__: { epoch: 3 } }), '__metadata__ must be an object whose values are all strings'],
@@ -165,9 +189,16 @@ describe('serializeSafetensors', () => {
 
   it('rejects duplicate and reserved names, bad shapes and non-string metadata', () => {
     const one = { shape: [1], data: new Float32Array(1) };
-    expect(() => serializeSafetensors([['a', one], ['a', one]])).toThrow('duplicate tensor name "a"');
+    expect(() =>
+      serializeSafetensors([
+        ['a', one],
+        ['a', one],
+      ]),
+    ).toThrow('duplicate tensor name "a"');
     expect(() => serializeSafetensors([['__metadata__', one]])).toThrow('"__metadata__" is reserved');
-    expect(() => serializeSafetensors([['a', { shape: [-1], data: new Float32Array(0) }]])).toThrow('every dimension must be a non-negative integer');
+    expect(() => serializeSafetensors([['a', { shape: [-1], data: new Float32Array(0) }]])).toThrow(
+      'every dimension must be a non-negative integer',
+    );
     const bad = { step: 3 } as unknown as Record<string, string>;
     expect(() => serializeSafetensors([], bad)).toThrow('__metadata__ value for "step" is number; metadata values must be strings');
   });

@@ -24,7 +24,10 @@ export interface SafetensorsTensor {
 }
 
 /** The tensors of a safetensors file, in header order, and its `__metadata__` (`{}` if absent). */
-export interface SafetensorsFile { tensors: Map<string, SafetensorsTensor>; metadata: Record<string, string> }
+export interface SafetensorsFile {
+  tensors: Map<string, SafetensorsTensor>;
+  metadata: Record<string, string>;
+}
 
 const BYTES: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I32: 4, I64: 8 };
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -43,7 +46,10 @@ function f16(h: number): number {
 const READ: Record<SafetensorsDtype, (v: DataView, i: number) => number> = {
   F32: (v, i) => v.getFloat32(i * 4, true),
   F16: (v, i) => f16(v.getUint16(i * 2, true)),
-  BF16: (v, i) => (scratch.setUint32(0, v.getUint16(i * 2, true) << 16), scratch.getFloat32(0)), // top half of a float32
+  BF16: (v, i) => {
+    scratch.setUint32(0, v.getUint16(i * 2, true) << 16); // the top half of a float32
+    return scratch.getFloat32(0);
+  },
   F64: (v, i) => v.getFloat64(i * 8, true),
   I32: (v, i) => v.getInt32(i * 4, true),
   I64: (v, i) => Number(v.getBigInt64(i * 8, true)),
@@ -59,7 +65,8 @@ const dims = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 
 /** Checks a shape and returns its element count (1 for the scalar shape `[]`). */
 function elementCount(shape: unknown, what: string): number {
-  if (!Array.isArray(shape)) fail(`${what} has shape ${JSON.stringify(shape)}; shape must be an array of non-negative integers ([] for a scalar)`);
+  if (!Array.isArray(shape))
+    fail(`${what} has shape ${JSON.stringify(shape)}; shape must be an array of non-negative integers ([] for a scalar)`);
   let n = 1;
   for (const d of shape) {
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
@@ -72,7 +79,8 @@ function elementCount(shape: unknown, what: string): number {
 
 /** Parses a .safetensors file (8-byte little-endian u64 header length, JSON header, then raw little-endian data). */
 export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
-  if (bytes.length < 8) fail(`file is ${bytes.length} bytes, shorter than the 8-byte header length; it is truncated or not a .safetensors file`);
+  if (bytes.length < 8)
+    fail(`file is ${bytes.length} bytes, shorter than the 8-byte header length; it is truncated or not a .safetensors file`);
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (headerLength > BigInt(bytes.length - 8)) {
     fail(`header length ${headerLength} runs past the end of the ${bytes.length}-byte file; it is truncated or not a .safetensors file`);
@@ -87,7 +95,7 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (!isObject(header)) fail('header must be a JSON object mapping tensor names to {dtype, shape, data_offsets}');
   const data = bytes.subarray(dataStart);
 
-  const rawMeta = header['__metadata__'] ?? {};
+  const rawMeta = header.__metadata__ ?? {};
   if (!isObject(rawMeta) || !Object.values(rawMeta).every((v) => typeof v === 'string')) {
     fail('__metadata__ must be an object whose values are all strings');
   }
@@ -103,13 +111,20 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
       fail(`${what} has unsupported dtype ${JSON.stringify(dtype)}; supported dtypes are ${Object.keys(BYTES).join(', ')}`);
     }
     const n = elementCount(shape, what);
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]) {
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
+      offsets[0] > offsets[1]
+    ) {
       fail(`${what} has data_offsets ${JSON.stringify(offsets)}; expected [begin, end] with integers 0 <= begin <= end`);
     }
     const [begin, end] = offsets as [number, number];
     const type = dtype as SafetensorsDtype;
     if (end > data.length) {
-      fail(`${what} has data_offsets [${begin}, ${end}] but the data section is only ${data.length} bytes; the file is truncated or its header is wrong`);
+      fail(
+        `${what} has data_offsets [${begin}, ${end}] but the data section is only ${data.length} bytes; the file is truncated or its header is wrong`,
+      );
     }
     if (end - begin !== n * BYTES[type]) {
       fail(`${what} has data_offsets [${begin}, ${end}] but shape ${dims(shape as number[])} of ${type} needs ${n * BYTES[type]} bytes`);
@@ -121,13 +136,21 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
   let cursor = 0;
   let previous = 'the start of the data section';
   for (const t of [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end)) {
-    if (t.begin < cursor) fail(`tensor ${q(t.name)} at bytes [${t.begin}, ${t.end}] overlaps ${previous}, which ends at byte ${cursor}; every data byte must belong to exactly one tensor`);
-    if (t.begin > cursor) fail(`bytes [${cursor}, ${t.begin}] of the data section, before tensor ${q(t.name)}, belong to no tensor; the spec allows no holes, so pack tensors back to back`);
+    if (t.begin < cursor)
+      fail(
+        `tensor ${q(t.name)} at bytes [${t.begin}, ${t.end}] overlaps ${previous}, which ends at byte ${cursor}; every data byte must belong to exactly one tensor`,
+      );
+    if (t.begin > cursor)
+      fail(
+        `bytes [${cursor}, ${t.begin}] of the data section, before tensor ${q(t.name)}, belong to no tensor; the spec allows no holes, so pack tensors back to back`,
+      );
     cursor = t.end;
     previous = `tensor ${q(t.name)}`;
   }
   if (cursor !== data.length) {
-    fail(`the last ${data.length - cursor} bytes of the data section belong to no tensor; the spec allows no holes (is a tensor missing from the header?)`);
+    fail(
+      `the last ${data.length - cursor} bytes of the data section belong to no tensor; the spec allows no holes (is a tensor missing from the header?)`,
+    );
   }
 
   const tensors = new Map<string, SafetensorsTensor>();
@@ -147,11 +170,15 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
 }
 
 /** Writes float32 tensors as a .safetensors file, F32 dtype, tensors laid out in the order given, header padded with spaces to a multiple of 8 bytes, optional __metadata__ (string values only). */
-export function serializeSafetensors(tensors: Iterable<[string, { shape: number[]; data: Float32Array }]>, metadata?: Record<string, string>): Uint8Array {
+export function serializeSafetensors(
+  tensors: Iterable<[string, { shape: number[]; data: Float32Array }]>,
+  metadata?: Record<string, string>,
+): Uint8Array {
   const fields: string[] = [];
   if (metadata !== undefined) {
     for (const [key, value] of Object.entries(metadata)) {
-      if (typeof value !== 'string') fail(`__metadata__ value for ${q(key)} is ${typeof value}; metadata values must be strings (JSON.stringify them first)`);
+      if (typeof value !== 'string')
+        fail(`__metadata__ value for ${q(key)} is ${typeof value}; metadata values must be strings (JSON.stringify them first)`);
     }
     fields.push(`"__metadata__":${JSON.stringify(metadata)}`);
   }
@@ -180,7 +207,7 @@ export function serializeSafetensors(tensors: Iterable<[string, { shape: number[
   let pos = 8 + headerLength;
   for (const data of parts) {
     if (LITTLE_ENDIAN) out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), pos);
-    else data.forEach((x, i) => view.setFloat32(pos + 4 * i, x, true));
+    else for (const [i, x] of data.entries()) view.setFloat32(pos + 4 * i, x, true);
     pos += data.byteLength;
   }
   return out;

@@ -1,4 +1,4 @@
-import { SeededRandom } from '@scratchgpt/nn';
+import { SeededRandom } from '@scratchgpt/data';
 import { describe, expect, it } from 'vitest';
 import { argmax, sampleLogits } from './sampling';
 

@@ -2,7 +2,7 @@
  * Picking the next token from logits, in plain JS on one row: temperature, top-k, top-p
  * (nucleus), seeded. Temperature 0 is greedy (argmax, first on ties).
  */
-import type { SeededRandom } from '@scratchgpt/nn';
+import type { SeededRandom } from '@scratchgpt/data';
 
 /** How to pick the next token. */
 export interface SamplingOptions {
@@ -15,7 +15,8 @@ export interface SamplingOptions {
 }
 
 export function checkSampling({ temperature = 1, topK, topP = 1 }: SamplingOptions): void {
-  if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new RangeError(`temperature must be a finite number ≥ 0, got ${temperature}.`);
+  if (!(temperature >= 0) || !Number.isFinite(temperature))
+    throw new RangeError(`temperature must be a finite number ≥ 0, got ${temperature}.`);
   if (topK !== undefined && (!Number.isInteger(topK) || topK < 1)) throw new RangeError(`topK must be a positive integer, got ${topK}.`);
   if (!(topP > 0 && topP <= 1)) throw new RangeError(`topP must be in (0, 1], got ${topP}.`);
 }

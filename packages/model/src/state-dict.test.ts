@@ -15,8 +15,8 @@ const x = () => tf.tensor2d([[1, 2, 3, 4, 5]], [1, 5], 'int32');
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
 
 describe('safetensors weights in nanoGPT layout', () => {
-  it("writes nanoGPT's names and PyTorch shapes", () => {
-    const file = parseSafetensors(new GPT(tiny).toSafetensors());
+  it("writes nanoGPT's names and PyTorch shapes", async () => {
+    const file = parseSafetensors(await new GPT(tiny).toSafetensors());
     const shapes = Object.fromEntries([...file.tensors].map(([n, t]) => [n, t.shape]));
     expect(shapes).toMatchObject({
       'transformer.wte.weight': [11, 16],
@@ -34,49 +34,52 @@ describe('safetensors weights in nanoGPT layout', () => {
     expect(file.metadata.format).toBe('pt');
   });
 
-  it.each(['fused', 'wrapper', 'single'])('%s: round-trips to the same logits', (attention) => {
+  it.each(['fused', 'wrapper', 'single'])('%s: round-trips to the same logits', async (attention) => {
     const config = { ...tiny, attention, nHead: attention === 'single' ? 1 : 2 };
     const a = new GPT(config, { seed: 1 });
-    const b = GPT.fromSafetensors(a.toSafetensors(), config, { seed: 2 });
+    const b = GPT.fromSafetensors(await a.toSafetensors(), config, { seed: 2 });
     expect(maxDiff(a.forward(x()), b.forward(x()))).toBe(0);
   });
 
-  it('moves weights between attention kinds: wrapper → fused gives the same logits', () => {
+  it('moves weights between attention kinds: wrapper → fused gives the same logits', async () => {
     const wrapper = new GPT({ ...tiny, attention: 'wrapper' }, { seed: 3 });
-    const fused = GPT.fromSafetensors(wrapper.toSafetensors(), { ...tiny, attention: 'fused' });
+    const fused = GPT.fromSafetensors(await wrapper.toSafetensors(), { ...tiny, attention: 'fused' });
     expect(maxDiff(wrapper.forward(x()), fused.forward(x()))).toBeLessThan(1e-5);
     const one = { ...tiny, nHead: 1 };
     const single = new GPT({ ...one, attention: 'single' }, { seed: 4 });
-    const asFused = GPT.fromSafetensors(single.toSafetensors(), one);
+    const asFused = GPT.fromSafetensors(await single.toSafetensors(), one);
     expect(maxDiff(single.forward(x()), asFused.forward(x()))).toBeLessThan(1e-5);
     // bias false, qkvBias true: c_proj has no bias, c_attn has one.
     const mixed = { ...one, bias: false, qkvBias: true };
-    expect(() => GPT.fromSafetensors(new GPT({ ...mixed, attention: 'single' }).toSafetensors(), mixed)).not.toThrow();
+    const singleBytes = await new GPT({ ...mixed, attention: 'single' }).toSafetensors();
+    expect(() => GPT.fromSafetensors(singleBytes, mixed)).not.toThrow();
   });
 
-  it('refuses a fused model with a real output projection in a single-head model', () => {
-    expect(() => GPT.fromSafetensors(new GPT(tiny).toSafetensors(), { ...tiny, nHead: 1, attention: 'single' })).toThrow(
-      "layer 0's c_proj is not the identity, so a single head cannot hold it; load these weights with attention \"fused\"",
+  it('refuses a fused model with a real output projection in a single-head model', async () => {
+    const fusedBytes = await new GPT(tiny).toSafetensors();
+    expect(() => GPT.fromSafetensors(fusedBytes, { ...tiny, nHead: 1, attention: 'single' })).toThrow(
+      'layer 0\'s c_proj is not the identity, so a single head cannot hold it; load these weights with attention "fused"',
     );
   });
 
-  it("reads GPT-2's layout: Conv1D weights [in, out], no transformer. prefix, no lm_head, attn.bias buffers", () => {
+  it("reads GPT-2's layout: Conv1D weights [in, out], no transformer. prefix, no lm_head, attn.bias buffers", async () => {
     const model = new GPT(tiny, { seed: 4 });
     const conv1d: Array<[string, { shape: number[]; data: Float32Array }]> = [];
-    for (const [name, t] of parseSafetensors(model.toSafetensors()).tensors) {
+    for (const [name, t] of parseSafetensors(await model.toSafetensors()).tensors) {
       if (name === 'lm_head.weight') continue;
       const short = name.replace(/^transformer\./, '');
       const isConv = /\.(c_attn|c_proj|c_fc)\.weight$/.test(name);
       const data = isConv ? tf.tidy(() => tf.transpose(tf.tensor(t.data, t.shape)).dataSync() as Float32Array) : t.data;
       conv1d.push([short, { shape: isConv ? [...t.shape].reverse() : t.shape, data }]);
-      if (short.endsWith('attn.c_attn.weight')) conv1d.push([short.replace('c_attn.weight', 'bias'), { shape: [1, 1, 8, 8], data: new Float32Array(64) }]);
+      if (short.endsWith('attn.c_attn.weight'))
+        conv1d.push([short.replace('c_attn.weight', 'bias'), { shape: [1, 1, 8, 8], data: new Float32Array(64) }]);
     }
     const loaded = GPT.fromSafetensors(serializeSafetensors(conv1d), tiny);
     expect(maxDiff(model.forward(x()), loaded.forward(x()))).toBe(0);
   });
 
-  it('names the tensor and both shapes when the file does not fit the config', () => {
-    const bytes = new GPT(tiny).toSafetensors();
+  it('names the tensor and both shapes when the file does not fit the config', async () => {
+    const bytes = await new GPT(tiny).toSafetensors();
     expect(() => GPT.fromSafetensors(bytes, { ...tiny, vocabSize: 12 })).toThrow(
       'tensor "transformer.wte.weight" has shape [11,16], but this config needs [12,16]',
     );
@@ -86,12 +89,14 @@ describe('safetensors weights in nanoGPT layout', () => {
     );
   });
 
-  it('reads a tied head from either name, and refuses an untied checkpoint in a tied model', () => {
+  it('reads a tied head from either name, and refuses an untied checkpoint in a tied model', async () => {
     const model = new GPT(tiny, { seed: 5 });
-    const tensors = [...parseSafetensors(model.toSafetensors()).tensors];
+    const tensors = [...parseSafetensors(await model.toSafetensors()).tensors];
     const headOnly = tensors.filter(([n]) => n !== 'transformer.wte.weight'); // what safetensors' save_model keeps
     expect(maxDiff(model.forward(x()), GPT.fromSafetensors(serializeSafetensors(headOnly), tiny).forward(x()))).toBe(0);
-    const untied = tensors.map(([n, t]): [string, typeof t] => (n === 'lm_head.weight' ? [n, { ...t, data: t.data.map((v) => v + 1) }] : [n, t]));
+    const untied = tensors.map(([n, t]): [string, typeof t] =>
+      n === 'lm_head.weight' ? [n, { ...t, data: t.data.map((v) => v + 1) }] : [n, t],
+    );
     expect(() => GPT.fromSafetensors(serializeSafetensors(untied), tiny)).toThrow('lm_head.weight differs from transformer.wte.weight');
     const withHeadBias = [...untied, ['lm_head.bias', { shape: [11], data: new Float32Array(11) }] as (typeof untied)[number]]; // untied + bias: the lecture's head
     expect(() => GPT.fromSafetensors(serializeSafetensors(untied), { ...tiny, tieWeights: false })).toThrow('no tensor "lm_head.bias"');
@@ -99,23 +104,23 @@ describe('safetensors weights in nanoGPT layout', () => {
     expect(maxDiff(loaded.lm_head!.weight, tf.add(tf.transpose(model.transformer.wte.weight), 1))).toBeLessThan(1e-6);
   });
 
-  it('reads torch.compile checkpoints (names prefixed with _orig_mod.)', () => {
+  it('reads torch.compile checkpoints (names prefixed with _orig_mod.)', async () => {
     const model = new GPT(tiny, { seed: 6 });
-    const prefixed = [...parseSafetensors(model.toSafetensors()).tensors].map(([n, t]): [string, typeof t] => [`_orig_mod.${n}`, t]);
+    const prefixed = [...parseSafetensors(await model.toSafetensors()).tensors].map(([n, t]): [string, typeof t] => [`_orig_mod.${n}`, t]);
     expect(maxDiff(model.forward(x()), GPT.fromSafetensors(serializeSafetensors(prefixed), tiny).forward(x()))).toBe(0);
   });
 
-  it('gives copies, not views of the model', () => {
+  it('gives copies, not views of the model', async () => {
     const model = new GPT(tiny);
-    const sd = toStateDict(model);
+    const sd = await toStateDict(model);
     sd.get('transformer.wte.weight')!.data[0] = 123;
     expect(model.transformer.wte.weight.dataSync()[0]).not.toBe(123);
   });
 
-  it('leaks no tensors saving and loading', () => {
+  it('leaks no tensors saving and loading', async () => {
     const model = new GPT(tiny);
     const before = tf.memory().numTensors;
-    const bytes = model.toSafetensors();
+    const bytes = await model.toSafetensors();
     const loaded = GPT.fromSafetensors(bytes, tiny);
     const params = loaded.parameters().length;
     loaded.dispose();

@@ -33,7 +33,12 @@ interface Entry {
 
 /** The state dict's tensors in nanoGPT's order. Call inside `tf.tidy`: attention parts may be new tensors. */
 function entries(model: GPT): Entry[] {
-  const linears = new Set(model.namedModules().filter(([, m]) => m instanceof Linear).map(([n]) => `${n}.weight`));
+  const linears = new Set(
+    model
+      .namedModules()
+      .filter(([, m]) => m instanceof Linear)
+      .map(([n]) => `${n}.weight`),
+  );
   const out: Entry[] = [];
   const attnPrefix = /^transformer\.h\.(\d+)\.attn\./;
   for (const [name, p] of model.namedParameters()) {
@@ -49,16 +54,20 @@ function entries(model: GPT): Entry[] {
   return out;
 }
 
-/** The model's weights as nanoGPT's state dict (PyTorch layouts), in nanoGPT's order. */
-export function toStateDict(model: GPT): Map<string, TensorData> {
-  const out = new Map<string, TensorData>();
-  tf.tidy(() => {
-    for (const { name, tensor, linear } of entries(model)) {
-      const pt = linear ? tf.transpose(tensor) : tensor; // [out, in]
-      out.set(name, { shape: pt.shape, data: Float32Array.from(pt.dataSync()) }); // a copy: dataSync may be the backend's own
-    }
-  });
-  return out;
+/** The model's weights as nanoGPT's state dict (PyTorch layouts), in nanoGPT's order; read asynchronously (any backend, GPU included). */
+export async function toStateDict(model: GPT): Promise<Map<string, TensorData>> {
+  // 1. The tensors in PyTorch layout ([out, in] for Linear weights), kept past the tidy.
+  const layout = tf.tidy(() =>
+    entries(model).map(({ name, tensor, linear }) => ({ name, tensor: tf.keep(linear ? tf.transpose(tensor) : tf.clone(tensor)) })),
+  );
+  // 2. Their values, read without blocking.
+  try {
+    const out = new Map<string, TensorData>();
+    for (const { name, tensor } of layout) out.set(name, { shape: tensor.shape, data: Float32Array.from(await tensor.data()) }); // a copy: data() may be the backend's own
+    return out;
+  } finally {
+    tf.dispose(layout.map((e) => e.tensor));
+  }
 }
 
 /** Loads nanoGPT (or GPT-2) weights; the error names the tensor and both shapes when one does not fit. */
@@ -76,15 +85,20 @@ export function loadStateDict(model: GPT, tensors: Map<string, TensorData>): voi
     const known = new Set(all.flatMap(({ name }) => [name, name.replace(/^transformer\./, '')]));
     const unused = [...tensors.keys()].find((name) => !known.has(name) && !/\.attn\.(masked_)?bias$/.test(name));
     if (unused !== undefined) {
-      throw new Error(`loadStateDict: the weights have a tensor "${unused}" that this config does not use; check the config (bias, tieWeights, nLayer).`);
+      throw new Error(
+        `loadStateDict: the weights have a tensor "${unused}" that this config does not use; check the config (bias, tieWeights, nLayer).`,
+      );
     }
     for (const { name, tensor, linear } of all) {
       const want = linear && !conv1d ? [...tensor.shape].reverse() : tensor.shape;
       const t = find(name);
       if (t === undefined && name === 'lm_head.weight' && model.lm_head === null) continue; // tied: GPT-2 files omit it
-      if (t === undefined) throw new Error(`loadStateDict: the weights have no tensor "${name}" (shape [${want}]), which this config needs.`);
+      if (t === undefined)
+        throw new Error(`loadStateDict: the weights have no tensor "${name}" (shape [${want}]), which this config needs.`);
       if (t.shape.join() !== want.join()) {
-        throw new Error(`loadStateDict: tensor "${name}" has shape [${t.shape}], but this config needs [${want}]; check the config (vocabSize, nEmbd, nLayer, bias, tieWeights).`);
+        throw new Error(
+          `loadStateDict: tensor "${name}" has shape [${t.shape}], but this config needs [${want}]; check the config (vocabSize, nEmbd, nLayer, bias, tieWeights).`,
+        );
       }
       const value = tf.tensor(t.data, t.shape);
       values.set(name, linear && !conv1d ? tf.transpose(value) : value);
@@ -94,7 +108,7 @@ export function loadStateDict(model: GPT, tensors: Map<string, TensorData>): voi
     for (const [name, p] of model.namedParameters()) if (!attnPrefix.test(name)) p.assign(values.get(name)!);
     model.transformer.h.forEach((block, i) => {
       const parts = new Map(ATTN_PARTS.map((part) => [part, values.get(`transformer.h.${i}.attn.${part}`)]));
-      attentionFromNano(block.attn, parts, i);
+      attentionFromNano(block.attn, parts, i, (part) => find(`transformer.h.${i}.attn.${part}`));
     });
   });
 }
@@ -114,7 +128,9 @@ function tiedHead(model: GPT, tensors: Map<string, TensorData>): Map<string, Ten
   out.delete('lm_head.weight');
   if (wte === undefined) return out.set('transformer.wte.weight', head);
   if (wte.data.length !== head.data.length || wte.data.some((v, i) => v !== head.data[i])) {
-    throw new Error('loadStateDict: lm_head.weight differs from transformer.wte.weight, so these weights have an untied head; load them with tieWeights: false.');
+    throw new Error(
+      'loadStateDict: lm_head.weight differs from transformer.wte.weight, so these weights have an untied head; load them with tieWeights: false.',
+    );
   }
   return out;
 }
@@ -131,7 +147,8 @@ function attentionToNano(attn: Attention, bias: boolean): Map<AttnPart, tf.Tenso
   } else if (attn instanceof MultiHeadAttentionWrapper) {
     const parts = (key: 'query' | 'key' | 'value', field: 'weight' | 'bias') => attn.heads.map((h) => h[key][field]!);
     setIf('c_attn.weight', tf.concat([...parts('query', 'weight'), ...parts('key', 'weight'), ...parts('value', 'weight')], 1));
-    if (attn.heads[0]!.query.bias) setIf('c_attn.bias', tf.concat([...parts('query', 'bias'), ...parts('key', 'bias'), ...parts('value', 'bias')], 0));
+    if (attn.heads[0]!.query.bias)
+      setIf('c_attn.bias', tf.concat([...parts('query', 'bias'), ...parts('key', 'bias'), ...parts('value', 'bias')], 0));
     setIf('c_proj.weight', attn.c_proj.weight);
     setIf('c_proj.bias', attn.c_proj.bias);
   } else if (attn instanceof SingleHeadAttention) {
@@ -147,7 +164,12 @@ function attentionToNano(attn: Attention, bias: boolean): Map<AttnPart, tf.Tenso
   return out;
 }
 
-function attentionFromNano(attn: Attention, parts: Map<AttnPart, tf.Tensor | undefined>, layer: number): void {
+function attentionFromNano(
+  attn: Attention,
+  parts: Map<AttnPart, tf.Tensor | undefined>,
+  layer: number,
+  raw: (part: AttnPart) => TensorData | undefined,
+): void {
   const w = parts.get('c_attn.weight')!;
   const b = parts.get('c_attn.bias');
   if (attn instanceof MultiHeadAttention) {
@@ -171,19 +193,22 @@ function attentionFromNano(attn: Attention, parts: Map<AttnPart, tf.Tensor | und
     });
   } else if (attn instanceof SingleHeadAttention) {
     tf.tidy(() => {
-      const proj = parts.get('c_proj.weight')!;
-      const projBias = parts.get('c_proj.bias');
-      const offIdentity = tf.max(tf.abs(tf.sub(proj, tf.eye(proj.shape[0]!)))).dataSync()[0]!;
-      const offZero = projBias ? tf.max(tf.abs(projBias)).dataSync()[0]! : 0;
+      // The file's own values (the identity reads the same in either layout): no tensor is read back.
+      const proj = raw('c_proj.weight')!;
+      const C = proj.shape[0]!;
+      const offIdentity = proj.data.reduce((m, x, i) => Math.max(m, Math.abs(x - (Math.floor(i / C) === i % C ? 1 : 0))), 0);
+      const offZero = (raw('c_proj.bias')?.data ?? new Float32Array()).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
       if (offIdentity > 1e-6 || offZero > 1e-6) {
-        throw new Error(`loadStateDict: layer ${layer}'s c_proj is not the identity, so a single head cannot hold it; load these weights with attention "fused".`);
+        throw new Error(
+          `loadStateDict: layer ${layer}'s c_proj is not the identity, so a single head cannot hold it; load these weights with attention "fused".`,
+        );
       }
       const [q, k, v] = tf.split(w, 3, 1);
       const [qb, kb, vb] = b ? tf.split(b, 3, 0) : [];
       attn.head.query.weight.assign(q!);
       attn.head.key.weight.assign(k!);
       attn.head.value.weight.assign(v!);
-      if (b) [attn.head.query, attn.head.key, attn.head.value].forEach((l, i) => l.bias!.assign([qb, kb, vb][i]!));
+      if (b) for (const [i, l] of [attn.head.query, attn.head.key, attn.head.value].entries()) l.bias!.assign([qb, kb, vb][i]!);
     });
   } else {
     throw new Error(`Attention kind "${attn.kind}" has no nanoGPT layout; load weights into single, wrapper or fused models.`);

@@ -11,11 +11,13 @@
  *
  * Other backends (cpu, webgl, webgpu, tensorflow), and slices too small to pay for the copies
  * (a decoding step's one query row), get tfjs's own batched `matMul`; values equal it to float
- * rounding either way (tested).
+ * rounding either way (tested). Reading the operands (`dataSync`) is the one synchronous read on a
+ * training path, and it happens on wasm only, whose tensors live in CPU memory.
  *
  * Non-goals: broadcasting of leading dimensions, and transposed operands (transpose first).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { recordingGradients } from './matmul';
 
 /**
  * Whether a product goes slice by slice: on wasm only (tensors in CPU memory, batching slow), and
@@ -25,53 +27,56 @@ import * as tf from '@tensorflow/tfjs-core';
 const MIN_SLICE_WORK = 1 << 15; // M·K·N multiply-adds; training slices are ≥ 2^17, decoding ones ≤ 2^14
 const perSlice = (M: number, K: number, N: number): boolean => tf.getBackend() === 'wasm' && M * K * N >= MIN_SLICE_WORK;
 
-/** `(G, M, K) × (G, K, N)` as G 2-D products, from one read of each operand. */
+/** `(G, M, K) × (G, K, N)` as G 2-D products, from one read of each operand (no gradient of its own). */
 function slicedMatMul(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   const [G, M, K] = a.shape;
   const N = b.shape[2];
   const [ad, bd] = [a.dataSync() as Float32Array, b.dataSync() as Float32Array];
   const out = new Float32Array(G * M * N);
   for (let g = 0; g < G; g++) {
-    const part = tf.tidy(() => tf.matMul(tf.tensor2d(ad.subarray(g * M * K, (g + 1) * M * K), [M, K]), tf.tensor2d(bd.subarray(g * K * N, (g + 1) * K * N), [K, N]))); // (M, N)
+    const part = tf.tidy(() =>
+      tf.matMul(tf.tensor2d(ad.subarray(g * M * K, (g + 1) * M * K), [M, K]), tf.tensor2d(bd.subarray(g * K * N, (g + 1) * K * N), [K, N])),
+    ); // (M, N)
     out.set(part.dataSync() as Float32Array, g * M * N);
     part.dispose();
   }
   return tf.tensor3d(out, [G, M, N]);
 }
 
-/** The forward product without a gradient of its own: per slice on wasm, else tfjs's batched form. */
-function product(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
-  return perSlice(a.shape[1], a.shape[2], b.shape[2]) ? slicedMatMul(a, b) : tf.matMul(a, b);
-}
-
 const fastBatchMatMul = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const [a, b, save] = args as [tf.Tensor3D, tf.Tensor3D, tf.GradSaveFunc];
   save([a, b]);
   return {
-    value: product(a, b), // (G, M, N)
+    value: slicedMatMul(a, b), // (G, M, N)
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sa, sb] = saved as [tf.Tensor3D, tf.Tensor3D];
       return [
-        product(dy as tf.Tensor3D, tf.transpose(sb, [0, 2, 1])), // dA = dy·bᵀ: (G, M, N) × (G, N, K)
-        product(tf.transpose(sa, [0, 2, 1]), dy as tf.Tensor3D), // dB = aᵀ·dy: (G, K, M) × (G, M, N)
+        slicedMatMul(dy as tf.Tensor3D, tf.transpose(sb, [0, 2, 1])), // dA = dy·bᵀ: (G, M, N) × (G, N, K), the same work per slice
+        slicedMatMul(tf.transpose(sa, [0, 2, 1]), dy as tf.Tensor3D), // dB = aᵀ·dy: (G, K, M) × (G, M, N)
       ];
     },
   };
 });
 
 /**
- * `a · b` over the last two axes, for `a` `(..., M, K)` and `b` `(..., K, N)` with the same leading
- * axes; returns `(..., M, N)`. Forward and backward run as plain 2-D products on wasm.
+ * `a · b` over the last two axes, for `a` `(..., M, K)` and `b` `(..., K, N)` (or `(..., N, K)`
+ * with `transposeB`, as attention's `q·kᵀ`) with the same leading axes; returns `(..., M, N)`.
+ * Forward and backward run as plain 2-D products on wasm.
  */
-export function batchMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+export function batchMatMul(a: tf.Tensor, b: tf.Tensor, transposeB = false): tf.Tensor {
   const lead = a.shape.slice(0, -2);
-  if (a.rank < 3 || b.rank !== a.rank || b.shape.slice(0, -2).join() !== lead.join() || a.shape[a.rank - 1] !== b.shape[b.rank - 2]) {
-    throw new Error(`batchMatMul: expected (..., M, K) × (..., K, N) with the same leading axes, got (${a.shape.join(', ')}) × (${b.shape.join(', ')}).`);
+  const [M, K] = [a.shape[a.rank - 2]!, a.shape[a.rank - 1]!];
+  const [bK, N] = transposeB ? [b.shape[b.rank - 1]!, b.shape[b.rank - 2]!] : [b.shape[b.rank - 2]!, b.shape[b.rank - 1]!];
+  if (a.rank < 3 || b.rank !== a.rank || b.shape.slice(0, -2).join() !== lead.join() || K !== bK) {
+    const expected = transposeB ? '(..., M, K) × (..., N, K)ᵀ' : '(..., M, K) × (..., K, N)';
+    throw new Error(`batchMatMul: expected ${expected} with the same leading axes, got (${a.shape.join(', ')}) × (${b.shape.join(', ')}).`);
   }
-  const [M, K, N] = [a.shape[a.rank - 2]!, a.shape[a.rank - 1]!, b.shape[b.rank - 1]!];
+  if (!perSlice(M, K, N)) return tf.matMul(a, b, false, transposeB); // tfjs's batched product and gradient, no copies
   return tf.tidy(() => {
     const G = lead.reduce((n, d) => n * d, 1);
-    const y = fastBatchMatMul(tf.reshape(a, [G, M, K]), tf.reshape(b, [G, K, N])); // (G, M, N)
+    const b3 = transposeB ? tf.transpose(tf.reshape(b, [G, N, K]), [0, 2, 1]) : tf.reshape(b, [G, K, N]); // (G, K, N): the per-slice products take plain operands
+    const a3 = tf.reshape(a, [G, M, K]) as tf.Tensor3D;
+    const y = recordingGradients() ? fastBatchMatMul(a3, b3) : slicedMatMul(a3, b3 as tf.Tensor3D); // (G, M, N)
     return tf.reshape(y, [...lead, M, N]);
   });
 }

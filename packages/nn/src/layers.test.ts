@@ -3,7 +3,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import './setup';
 import { Dropout, Embedding, LayerNorm, Linear, gelu } from './layers';
-import { SeededRandom, randn } from './random';
+import { SeededRandom } from '@scratchgpt/data';
+import { randn } from './random';
 
 beforeAll(async () => {
   expect(await tf.setBackend('cpu')).toBe(true);
@@ -15,16 +16,52 @@ const close = (a: tf.Tensor, b: tf.Tensor | number[][] | number[], tol = 1e-5) =
 describe('layers', () => {
   it('Linear is x·W + b for any leading shape, W stored [in, out]', () => {
     const lin = new Linear(3, 2, { rng: new SeededRandom(1) });
-    lin.weight.assign(tf.tensor2d([[1, 2], [3, 4], [5, 6]]));
+    lin.weight.assign(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+    );
     lin.bias!.assign(tf.tensor1d([0.5, -0.5]));
-    close(lin.forward(tf.tensor3d([[[1, 0, 0], [0, 1, 1]]])), tf.tensor3d([[[1.5, 1.5], [8.5, 9.5]]]));
+    close(
+      lin.forward(
+        tf.tensor3d([
+          [
+            [1, 0, 0],
+            [0, 1, 1],
+          ],
+        ]),
+      ),
+      tf.tensor3d([
+        [
+          [1.5, 1.5],
+          [8.5, 9.5],
+        ],
+      ]),
+    );
     expect(new Linear(3, 2, { bias: false }).namedParameters().map(([n]) => n)).toEqual(['weight']);
   });
 
   it('Embedding looks rows up', () => {
     const emb = new Embedding(4, 2);
-    emb.weight.assign(tf.tensor2d([[0, 0], [1, 1], [2, 2], [3, 3]]));
-    close(emb.forward(tf.tensor2d([[3, 1]], [1, 2], 'int32')), tf.tensor3d([[[3, 3], [1, 1]]]));
+    emb.weight.assign(
+      tf.tensor2d([
+        [0, 0],
+        [1, 1],
+        [2, 2],
+        [3, 3],
+      ]),
+    );
+    close(
+      emb.forward(tf.tensor2d([[3, 1]], [1, 2], 'int32')),
+      tf.tensor3d([
+        [
+          [3, 3],
+          [1, 1],
+        ],
+      ]),
+    );
   });
 
   it('LayerNorm normalises the last axis with biased variance and eps 1e-5, as PyTorch', () => {

@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matMul2d } from './matmul';
 import { Module } from './module';
-import { SeededRandom, randn } from './random';
+import { SeededRandom } from '@scratchgpt/data';
+import { randn } from './random';
 
 /** Initialisation options shared by the layers. */
 export interface InitOptions {
@@ -88,7 +89,7 @@ export class LayerNorm extends Module {
     super();
     this.eps = options.eps ?? 1e-5;
     this.weight = this.addParameter('weight', tf.ones([dim]));
-    this.bias = options.bias ?? true ? this.addParameter('bias', tf.zeros([dim])) : null;
+    this.bias = (options.bias ?? true) ? this.addParameter('bias', tf.zeros([dim])) : null;
   }
 
   readonly eps: number;

@@ -4,7 +4,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
 import './setup';
 import { matMul2d } from './matmul';
-import { SeededRandom, randn } from './random';
+import { SeededRandom } from '@scratchgpt/data';
+import { randn } from './random';
 
 const rng = new SeededRandom(7);
 const [N, K, M] = [33, 20, 17];
@@ -52,5 +53,17 @@ describe('matMul2d', () => {
   it('refuses operands that are not (N, K) × (K, M)', () => {
     expect(() => matMul2d(tf.zeros([2, 3]), tf.zeros([4, 5]))).toThrow(/expected \(N, K\) × \(K, M\), got \(2, 3\) × \(4, 5\)/);
     expect(() => matMul2d(tf.zeros([2, 2, 3]), tf.zeros([3, 5]))).toThrow(/matMul2d/);
+  });
+});
+
+describe('products outside a gradient', () => {
+  it('are the plain op alone: no custom-gradient scope, no transpose (a decoding step pays for nothing else)', async () => {
+    expect(await tf.setBackend('wasm')).toBe(true);
+    const [x, v] = [tf.tensor2d(a.subarray(0, K), [1, K]), tf.variable(tf.tensor2d(b, [K, M]))];
+    const { kernels } = await tf.profile(() => matMul2d(x, v).dispose());
+    expect(kernels.map((k) => k.name)).toEqual(['BatchMatMul']);
+    const { grads } = tf.variableGrads(() => tf.sum(matMul2d(x, v)) as tf.Scalar, [v]); // inside a gradient: the fast backward
+    expect(grads[v.name]!.shape).toEqual([K, M]);
+    tf.dispose([x, v, ...Object.values(grads)]);
   });
 });

@@ -7,6 +7,9 @@
  * explicitly (a cheap 2-D copy) and then multiplied plainly, so forward and backward both take the
  * fast path. The values are the same products, so results equal tfjs's to float rounding (tested).
  *
+ * When no gradient is being recorded (generation, evaluation) it is the plain op: no
+ * custom-gradient wrapper, whose bookkeeping costs more than a decoding step's one-row product.
+ *
  * Scope: rank-2 operands only; batched products (attention) are not handled here.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -31,5 +34,11 @@ export function matMul2d(a: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
   if (a.rank !== 2 || b.rank !== 2 || a.shape[1] !== b.shape[0]) {
     throw new Error(`matMul2d: expected (N, K) × (K, M), got (${a.shape.join(', ')}) × (${b.shape.join(', ')}).`);
   }
+  if (!recordingGradients()) return tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
   return fastMatMul(a, b) as tf.Tensor2D;
+}
+
+/** Whether a gradient tape is recording (inside `tf.grad`, `tf.variableGrads`, …). */
+export function recordingGradients(): boolean {
+  return tf.engine().state.gradientDepth > 0;
 }

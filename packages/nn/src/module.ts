@@ -42,7 +42,10 @@ export abstract class Module {
 
   /** Child modules with dotted names, depth first. */
   namedModules(prefix = ''): Array<[string, Module]> {
-    return [...this.children].flatMap(([name, child]) => [[prefix + name, child] as [string, Module], ...child.namedModules(`${prefix}${name}.`)]);
+    return [...this.children].flatMap(([name, child]) => [
+      [prefix + name, child] as [string, Module],
+      ...child.namedModules(`${prefix}${name}.`),
+    ]);
   }
 
   /** Number of scalar parameters. */

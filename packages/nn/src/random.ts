@@ -1,6 +1,5 @@
-import { SeededRandom } from '@scratchgpt/data';
-
-export { SeededRandom };
+// Normal samples for initialisation, from the seeded generator of @scratchgpt/data (its one home).
+import type { SeededRandom } from '@scratchgpt/data';
 
 /** `n` samples of N(mean, std²) from a seeded generator (Box–Muller), as float32. */
 export function randn(rng: SeededRandom, n: number, std = 1, mean = 0): Float32Array {

@@ -144,7 +144,16 @@ describe('UnsortedSegmentSum on the wasm backend', () => {
     expect(wasm.shape).toEqual([3, 2]);
     expectClose(wasm.values, cpu.values, 1e-6);
     // No valid id at all: all zeros.
-    const none = await on('wasm', () => tf.unsortedSegmentSum(tf.tensor2d(xs, [ids.length, 2]), tf.tensor1d(ids.map((i) => i + 10), 'int32'), 3));
+    const none = await on('wasm', () =>
+      tf.unsortedSegmentSum(
+        tf.tensor2d(xs, [ids.length, 2]),
+        tf.tensor1d(
+          ids.map((i) => i + 10),
+          'int32',
+        ),
+        3,
+      ),
+    );
     expect(none.values).toEqual([0, 0, 0, 0, 0, 0]);
   });
 

@@ -95,9 +95,7 @@ function unsortedSegmentSumWasm({ inputs, backend, attrs }: KernelArgs): TensorI
   const segRank = segmentIds.shape.length;
   const outerShape = x.shape.slice(0, segRank);
   if (!util.arraysEqual(outerShape, segmentIds.shape)) {
-    throw new Error(
-      `UnsortedSegmentSum (wasm): segmentIds shape [${segmentIds.shape}] must be a prefix of x's shape [${x.shape}]`,
-    );
+    throw new Error(`UnsortedSegmentSum (wasm): segmentIds shape [${segmentIds.shape}] must be a prefix of x's shape [${x.shape}]`);
   }
   const innerShape = x.shape.slice(segRank);
   const outShape = [numSegments, ...innerShape];

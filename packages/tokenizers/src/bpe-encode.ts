@@ -101,7 +101,11 @@ function applyMergesBuckets(bytes: Uint8Array, ranks: MergeRanks, out: number[])
     if (q < 0) return;
     const r = ranks.rankOf(tok[p]!, tok[q]!);
     if (r < 0) return;
-    const bucket = (buckets[r] ??= []);
+    let bucket = buckets[r];
+    if (bucket === undefined) {
+      bucket = [];
+      buckets[r] = bucket;
+    }
     if (bucket.length > 0 && bucket[bucket.length - 1]! > p) unsorted[r] = true;
     bucket.push(p);
     if (r > lastRank) lastRank = r;

@@ -17,10 +17,11 @@ function minbpeTrain(text: string | string[], vocabSize: number, pattern: SplitP
   const merges: Array<[number, number]> = [];
   for (let i = 0; i < vocabSize - 256; i++) {
     const stats = new Map<string, number>(); // insertion order = first seen, like a Python dict
-    for (const chunk of ids) for (let j = 0; j + 1 < chunk.length; j++) {
-      const key = `${chunk[j]},${chunk[j + 1]}`;
-      stats.set(key, (stats.get(key) ?? 0) + 1);
-    }
+    for (const chunk of ids)
+      for (let j = 0; j + 1 < chunk.length; j++) {
+        const key = `${chunk[j]},${chunk[j + 1]}`;
+        stats.set(key, (stats.get(key) ?? 0) + 1);
+      }
     let best: string | undefined;
     for (const [key, count] of stats) if (best === undefined || count > stats.get(best)!) best = key;
     if (best === undefined) break;
@@ -55,7 +56,11 @@ function randomText(seed: number, length: number, alphabet: string): string {
 describe('BpeTokenizer.train', () => {
   it('gives the Wikipedia example', () => {
     const tok = BpeTokenizer.train('aaabdaaabac', { vocabSize: 259, pattern: 'none' });
-    expect(tok.merges).toEqual([[97, 97], [256, 97], [257, 98]]);
+    expect(tok.merges).toEqual([
+      [97, 97],
+      [256, 97],
+      [257, 98],
+    ]);
     expect(tok.encode('aaabdaaabac')).toEqual([258, 100, 258, 97, 99]);
     expect(tok.decode([258, 100, 258, 97, 99])).toBe('aaabdaaabac');
   });
@@ -102,7 +107,9 @@ describe('BpeTokenizer.train', () => {
   });
 
   it('explains a vocabSize too small or too large for the text', () => {
-    expect(() => BpeTokenizer.train('abc', { vocabSize: 255 })).toThrow('vocabSize must be an integer of at least 256 + 0 special tokens = 256, got 255');
+    expect(() => BpeTokenizer.train('abc', { vocabSize: 255 })).toThrow(
+      'vocabSize must be an integer of at least 256 + 0 special tokens = 256, got 255',
+    );
     expect(() => BpeTokenizer.train('abcd', { vocabSize: 300, pattern: 'none' })).toThrow(
       'too few adjacent pairs for 44 merges (only 3 were possible); use a longer text or a vocabSize of at most 259',
     );
@@ -113,7 +120,7 @@ describe('BpeTokenizer.train', () => {
 describe('split patterns', () => {
   it.each(['gpt2', 'gpt4'] as const)("cut text exactly as Python's regex does (%s)", (pattern) => {
     const split = createSplitter(pattern);
-    splits.texts.forEach((text, i) => expect(split(text)).toEqual(splits[pattern][i]));
+    for (const [i, text] of splits.texts.entries()) expect(split(text)).toEqual(splits[pattern][i]);
   });
 
   it('rejects an invalid custom pattern', () => {
@@ -143,7 +150,7 @@ describe('BpeTokenizer encode/decode', () => {
     const text = (await readShakespeare()).slice(0, 30000);
     const tok = BpeTokenizer.train(text, { vocabSize: 400, pattern: 'none' });
     const ranks = new MergeRanks(tok.merges);
-    const bytes = new TextEncoder().encode(text.slice(0, 5000) + 'aaaaaaa' + text.slice(5000, 8000));
+    const bytes = new TextEncoder().encode(`${text.slice(0, 5000)}aaaaaaa${text.slice(5000, 8000)}`);
     const scan: number[] = [];
     const buckets: number[] = [];
     applyMerges(bytes, ranks, scan, Infinity);
@@ -174,8 +181,22 @@ describe('BpeTokenizer encode/decode', () => {
   });
 
   it('rejects merges that refer to ids not made yet, repeated merges, and special ids among the merges', () => {
-    expect(() => new BpeTokenizer([[97, 97], [97, 97]])).toThrow('merge 1 [97, 97] repeats merge 0');
-    expect(() => new BpeTokenizer([[97, 97], [258, 97]])).toThrow('merge 1 is [258, 97], but only ids below 257 exist');
-    expect(() => new BpeTokenizer([[97, 97]], { specialTokens: { '<s>': 256 } })).toThrow('special ids must be distinct integers of at least 257');
+    expect(
+      () =>
+        new BpeTokenizer([
+          [97, 97],
+          [97, 97],
+        ]),
+    ).toThrow('merge 1 [97, 97] repeats merge 0');
+    expect(
+      () =>
+        new BpeTokenizer([
+          [97, 97],
+          [258, 97],
+        ]),
+    ).toThrow('merge 1 is [258, 97], but only ids below 257 exist');
+    expect(() => new BpeTokenizer([[97, 97]], { specialTokens: { '<s>': 256 } })).toThrow(
+      'special ids must be distinct integers of at least 257',
+    );
   });
 });

@@ -62,11 +62,11 @@ export function learnMerges(words: Words, numMerges: number): Array<[number, num
     const pair = pairs.get(key);
     if (pair === undefined) return; // the pair being merged, already taken out
     pair.count -= w;
-    if (pair.count === 0) pairs.delete(key); // an old pair never forms again once gone
+    if (pair.count === 0)
+      pairs.delete(key); // an old pair never forms again once gone
     else if (pos === pair.minPos) pair.stale = true;
   };
-  const holds = (pair: Pair, p: number): boolean =>
-    tok[p] === pair.a && next[p]! >= 0 && tok[next[p]!] === pair.b;
+  const holds = (pair: Pair, p: number): boolean => tok[p] === pair.a && next[p]! >= 0 && tok[next[p]!] === pair.b;
 
   let pos = 0;
   words.bytes.forEach((bytes, w) => {

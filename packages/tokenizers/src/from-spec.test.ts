@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { BpeTokenizer } from './bpe-tokenizer';
+import type { BpeTokenizer } from './bpe-tokenizer';
 import { CharTokenizer } from './char-tokenizer';
 import { createTokenizer } from './from-spec';
-import { TiktokenTokenizer } from './tiktoken-tokenizer';
+import type { TiktokenTokenizer } from './tiktoken-tokenizer';
 
 const text = 'the quick brown fox jumps over the lazy dog '.repeat(20);
 
@@ -18,7 +18,9 @@ describe('createTokenizer', () => {
   });
 
   it('explains a bad spec', () => {
-    expect(() => createTokenizer('wordpiece', text)).toThrow('Unknown tokenizer "wordpiece"; use char | tiktoken:<encoding> | bpe:<vocabSize>');
+    expect(() => createTokenizer('wordpiece', text)).toThrow(
+      'Unknown tokenizer "wordpiece"; use char | tiktoken:<encoding> | bpe:<vocabSize>',
+    );
     expect(() => createTokenizer('bpe:lots', text)).toThrow('Unknown tokenizer "bpe:lots"');
     expect(() => createTokenizer('bpe:300:gpt3', text)).toThrow('Unknown BPE split pattern "gpt3"');
     expect(() => createTokenizer('tiktoken:gpt5')).toThrow('Unknown tiktoken encoding "gpt5" in "tiktoken:gpt5"; use one of gpt2');

@@ -18,7 +18,9 @@ describe('loadTokenizer', () => {
   });
 
   it('rejects an unknown type and a non-object', () => {
-    expect(() => loadTokenizer({ format: 'scratchgpt-tokenizer/1', type: 'wordpiece' } as never)).toThrow('unknown tokenizer type "wordpiece"');
+    expect(() => loadTokenizer({ format: 'scratchgpt-tokenizer/1', type: 'wordpiece' } as never)).toThrow(
+      'unknown tokenizer type "wordpiece"',
+    );
     expect(() => loadTokenizer('42')).toThrow('expected a tokenizer JSON object');
   });
 });

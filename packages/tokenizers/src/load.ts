@@ -12,9 +12,7 @@ export function loadTokenizer(json: TokenizerJSON | string): Tokenizer {
   if (typeof data !== 'object' || data === null) throw new Error('loadTokenizer: expected a tokenizer JSON object.');
   const { format, type } = data as { format?: unknown; type?: unknown };
   if (format !== TOKENIZER_FORMAT) {
-    throw new Error(
-      `loadTokenizer: unsupported format ${JSON.stringify(format)}; this version reads ${JSON.stringify(TOKENIZER_FORMAT)}.`,
-    );
+    throw new Error(`loadTokenizer: unsupported format ${JSON.stringify(format)}; this version reads ${JSON.stringify(TOKENIZER_FORMAT)}.`);
   }
   const value = data as TokenizerJSON;
   const bad = (field: string, expected: string): never => {

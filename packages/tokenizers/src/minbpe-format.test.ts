@@ -33,7 +33,9 @@ describe('minbpe .model files', () => {
 
   it('explains what is wrong with a bad file', () => {
     expect(() => fromMinbpeModel('minbpe v2\n\n0\n')).toThrow('line 1: expected "minbpe v1", found "minbpe v2"');
-    expect(() => fromMinbpeModel('minbpe v1\n[a-z]+\n0\n')).toThrow("line 2: the split pattern is not one of minbpe's; pass its JavaScript form as options.pattern");
+    expect(() => fromMinbpeModel('minbpe v1\n[a-z]+\n0\n')).toThrow(
+      "line 2: the split pattern is not one of minbpe's; pass its JavaScript form as options.pattern",
+    );
     expect(fromMinbpeModel('minbpe v1\n[a-z]+\n0\n97 97\n', { pattern: '[a-z]+' }).encode('aaa')).toEqual([256, 97]);
     expect(() => fromMinbpeModel('minbpe v1\n\n1\n<s>\n')).toThrow('line 4: expected "<special token> <id>"');
     expect(() => fromMinbpeModel('minbpe v1\n\n0\n97,97\n')).toThrow('line 4: expected a merge "<left id> <right id>", found "97,97"');

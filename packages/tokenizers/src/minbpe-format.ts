@@ -43,7 +43,8 @@ export function fromMinbpeModel(model: string, options: { pattern?: string } = {
   if (lines[0]?.trim() !== 'minbpe v1') fail(0, `expected "minbpe v1", found ${JSON.stringify(lines[0] ?? '')}.`);
   const source = lines[1]?.trim() ?? '';
   const named = Object.entries(MINBPE_PATTERNS).find(([, python]) => python === source)?.[0];
-  const pattern = options.pattern ?? named ?? fail(1, 'the split pattern is not one of minbpe\'s; pass its JavaScript form as options.pattern.');
+  const pattern =
+    options.pattern ?? named ?? fail(1, "the split pattern is not one of minbpe's; pass its JavaScript form as options.pattern.");
   const numSpecial = Number(lines[2]);
   if (!Number.isInteger(numSpecial) || numSpecial < 0) fail(2, `expected the number of special tokens, found ${JSON.stringify(lines[2])}.`);
   const specialTokens: Record<string, number> = {};

@@ -7,7 +7,14 @@ describe('compression stats', () => {
   it('counts characters as code points and bytes as UTF-8', () => {
     expect(countChars('a🙂한')).toBe(3);
     const char = CharTokenizer.fromText('a🙂한');
-    expect(compressionStats(char, 'a🙂한')).toEqual({ chars: 3, bytes: 8, tokens: 3, tokensPerChar: 1, charsPerToken: 1, bytesPerToken: 8 / 3 });
+    expect(compressionStats(char, 'a🙂한')).toEqual({
+      chars: 3,
+      bytes: 8,
+      tokens: 3,
+      tokensPerChar: 1,
+      charsPerToken: 1,
+      bytesPerToken: 8 / 3,
+    });
   });
 
   it('shows BPE compressing more than characters', () => {

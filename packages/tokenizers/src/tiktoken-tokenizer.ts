@@ -24,8 +24,14 @@ const UNASSIGNED: Readonly<Record<TiktokenEncodingName, ReadonlyArray<readonly [
   gpt2: [],
   r50k_base: [],
   p50k_base: [],
-  cl100k_base: [[100256, 100257], [100261, 100276]],
-  o200k_base: [[199998, 199999], [200000, 200018]],
+  cl100k_base: [
+    [100256, 100257],
+    [100261, 100276],
+  ],
+  o200k_base: [
+    [199998, 199999],
+    [200000, 200018],
+  ],
 };
 
 /** Options for {@link TiktokenTokenizer}. */
@@ -48,8 +54,7 @@ export class TiktokenTokenizer implements Tokenizer {
   constructor(encoding: TiktokenEncodingName, options: TiktokenTokenizerOptions = {}) {
     if (!Object.hasOwn(TIKTOKEN_VOCAB_SIZES, encoding)) {
       throw new Error(
-        `TiktokenTokenizer: unknown encoding ${JSON.stringify(encoding)}; ` +
-          `use one of ${Object.keys(TIKTOKEN_VOCAB_SIZES).join(', ')}.`,
+        `TiktokenTokenizer: unknown encoding ${JSON.stringify(encoding)}; ` + `use one of ${Object.keys(TIKTOKEN_VOCAB_SIZES).join(', ')}.`,
       );
     }
     this.encoding = encoding;

@@ -58,9 +58,7 @@ export function checkIds(ids: ArrayLike<number>, vocabSize: number, name: string
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
-      throw new RangeError(
-        `${name}: cannot decode id ${id} at index ${i}: ids must be integers in [0, ${vocabSize}).`,
-      );
+      throw new RangeError(`${name}: cannot decode id ${id} at index ${i}: ids must be integers in [0, ${vocabSize}).`);
     }
   }
 }

@@ -48,10 +48,14 @@ export class AdamW {
     this.betas = options.betas ?? [0.9, 0.95];
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0.1;
-    for (const [b, name] of [[this.betas[0], 'beta1'], [this.betas[1], 'beta2']] as const) {
+    for (const [b, name] of [
+      [this.betas[0], 'beta1'],
+      [this.betas[1], 'beta2'],
+    ] as const) {
       if (!(b >= 0 && b < 1)) throw new RangeError(`AdamW: ${name} must be in [0, 1), got ${b}.`);
     }
-    for (const name of decay) if (!params.some(([n]) => n === name)) throw new Error(`AdamW: decay names "${name}", which is not a parameter.`);
+    for (const name of decay)
+      if (!params.some(([n]) => n === name)) throw new Error(`AdamW: decay names "${name}", which is not a parameter.`);
     for (const [name, param] of params) {
       const zeros = () => tf.tidy(() => tf.variable(tf.zerosLike(param), false)); // the zeros tensor is freed, the variable kept
       this.slots.set(name, { param, decay: decay.has(name), m: zeros(), v: zeros() });
@@ -77,11 +81,12 @@ export class AdamW {
     });
   }
 
-  getState(): AdamWState {
+  /** The moments, read asynchronously (copies). */
+  async getState(): Promise<AdamWState> {
     const state: AdamWState = { step: this.stepCount, m: {}, v: {} };
     for (const [name, { m, v }] of this.slots) {
-      state.m[name] = Float32Array.from(m.dataSync());
-      state.v[name] = Float32Array.from(v.dataSync());
+      state.m[name] = Float32Array.from(await m.data());
+      state.v[name] = Float32Array.from(await v.data());
     }
     return state;
   }
@@ -111,5 +116,10 @@ export class AdamW {
  * do not (the minGPT rule; nanoGPT today also decays embeddings, which here are tied to lm_head).
  */
 export function decayedParameters(model: Module): Set<string> {
-  return new Set(model.namedModules().filter(([, m]) => m instanceof Linear).map(([name]) => `${name}.weight`));
+  return new Set(
+    model
+      .namedModules()
+      .filter(([, m]) => m instanceof Linear)
+      .map(([name]) => `${name}.weight`),
+  );
 }

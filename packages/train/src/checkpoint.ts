@@ -1,18 +1,55 @@
 /**
  * Checkpoints that resume exactly, as one safetensors file: the model's parameters
  * (`model.<name>`), AdamW's moments (`adamw.m.<name>`, `adamw.v.<name>`) and, in the metadata, a
- * JSON state (step, config, optimizer settings, generator states, data position, tokenizer,
- * metrics), a format version and a sha256 over the state and every tensor, so a damaged or
- * truncated file is named as such instead of half-loaded. One file, so it can be replaced
- * atomically (see `saveCheckpoint` in `@scratchgpt/train/node`).
+ * JSON state (step, config, optimizer settings, the model's generator state, the training loop's
+ * state, tokenizer, your extras), a format version and a sha256 over the state and every tensor, so
+ * a damaged or truncated file is named as such instead of half-loaded. One file, so a store can
+ * replace it atomically (see `fileCheckpoints` in `@scratchgpt/train/node`). This file is the
+ * format's one home: what a checkpoint holds is defined here.
  */
 import { sha256 } from '@noble/hashes/sha2';
 import * as tf from '@tensorflow/tfjs-core';
 import { bytesToHex } from '@noble/hashes/utils';
+import type { BatchSourceState } from '@scratchgpt/data';
 import { GPT, parseSafetensors, serializeSafetensors, type ResolvedGPTConfig, type SafetensorsTensor } from '@scratchgpt/model';
 import { AdamW, decayedParameters, type AdamWOptions } from './adamw';
+import type { TrainConfig } from './config';
 
-export const CHECKPOINT_FORMAT = 'scratchgpt-checkpoint/1';
+/** Version 2: the training loop's state in `training` (version 1 kept the trainer's in `data`, `metrics` and `extra`). */
+export const CHECKPOINT_FORMAT = 'scratchgpt-checkpoint/2';
+
+/** One line of a run's metrics: every step has the first four fields; evaluations add the rest. */
+export interface Metric {
+  step: number;
+  /** Training loss of this step (at an evaluation: the train-split estimate). */
+  loss: number;
+  lr: number;
+  /** Tokens per second of the last step. */
+  tokensPerSec: number;
+  /** Epochs of the train split drawn so far (fractional). */
+  epoch?: number;
+  /** Val-split estimate, at evaluations only. */
+  valLoss?: number;
+  /** Seconds spent in training steps so far (evaluations not counted), at evaluations only. */
+  seconds?: number;
+  /** Global gradient norm before clipping, at steps only. */
+  gradNorm?: number;
+}
+
+/** What the training loop (`train`) keeps to continue a run exactly. */
+export interface TrainingState {
+  /** The run's recipe, as it was given (`resolveTrainConfig` fills in the defaults). */
+  config: TrainConfig;
+  /** Tokens in each split and a sha256 over their ids, so a run is not resumed on other data. */
+  data: { trainTokens: number; valTokens: number; sha256: string };
+  /** The positions of the train batches and of the two evaluation streams. */
+  batches: { train: BatchSourceState; evalTrain: BatchSourceState; evalVal: BatchSourceState };
+  /** Every metric so far. */
+  metrics: Metric[];
+  /** Wall-clock seconds of the run so far, and seconds in training steps only. */
+  seconds: number;
+  trainSeconds: number;
+}
 
 /** Everything besides tensors that a run needs to continue. */
 export interface CheckpointState {
@@ -24,14 +61,33 @@ export interface CheckpointState {
   optimizer: Required<AdamWOptions>;
   /** The model's generator state (dropout masks). */
   modelRng: number[];
-  /** Where the data is: e.g. a batch sampler's generator state. */
-  data?: unknown;
+  /** The training loop's state (absent in checkpoints written by loops of your own). */
+  training?: TrainingState;
   /** The tokenizer's JSON. */
   tokenizer?: unknown;
-  /** Metrics logged so far. */
-  metrics?: unknown[];
-  /** Anything else the caller wants back (e.g. training settings). */
+  /** Anything else the caller wants back (e.g. where the data came from). */
   extra?: Record<string, unknown>;
+}
+
+/** Where a run keeps its checkpoint: files in Node (`fileCheckpoints`), memory, or browser storage. */
+export interface CheckpointStore {
+  /** Replaces the stored checkpoint with `bytes` (atomically, where the medium allows). */
+  save(bytes: Uint8Array): Promise<void>;
+  /** The stored checkpoint, or undefined when there is none yet. */
+  load(): Promise<Uint8Array | undefined>;
+}
+
+/** A store that keeps the last checkpoint in memory (tests, short runs, a page that saves elsewhere). */
+export function memoryCheckpoints(): CheckpointStore & { bytes: Uint8Array | undefined } {
+  return {
+    bytes: undefined,
+    async save(bytes) {
+      this.bytes = bytes;
+    },
+    async load() {
+      return this.bytes;
+    },
+  };
 }
 
 /** Thrown when bytes are not a valid checkpoint, with the reason. */
@@ -39,8 +95,12 @@ export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }
 
-/** Serialises the model, the optimizer and the state. */
-export function writeCheckpoint(model: GPT, optimizer: AdamW, state: Omit<CheckpointState, 'config' | 'optimizer' | 'modelRng' | 'step'>): Uint8Array {
+/** Serialises the model, the optimizer and the state, reading every tensor asynchronously. */
+export async function writeCheckpoint(
+  model: GPT,
+  optimizer: AdamW,
+  state: Pick<CheckpointState, 'training' | 'tokenizer' | 'extra'>,
+): Promise<Uint8Array> {
   const full: CheckpointState = {
     ...state,
     step: optimizer.stepCount,
@@ -48,32 +108,46 @@ export function writeCheckpoint(model: GPT, optimizer: AdamW, state: Omit<Checkp
     optimizer: { lr: optimizer.lr, betas: optimizer.betas, eps: optimizer.eps, weightDecay: optimizer.weightDecay },
     modelRng: model.rng.getState(),
   };
-  const moments = optimizer.getState();
+  const moments = await optimizer.getState();
   const tensors: Array<[string, { shape: number[]; data: Float32Array }]> = [];
   for (const [name, p] of model.namedParameters()) {
-    tensors.push([`model.${name}`, { shape: p.shape, data: Float32Array.from(p.dataSync()) }]);
+    tensors.push([`model.${name}`, { shape: p.shape, data: Float32Array.from(await p.data()) }]);
     tensors.push([`adamw.m.${name}`, { shape: p.shape, data: moments.m[name]! }]);
     tensors.push([`adamw.v.${name}`, { shape: p.shape, data: moments.v[name]! }]);
   }
   const json = JSON.stringify(full);
-  return serializeSafetensors(tensors, { format: CHECKPOINT_FORMAT, state: json, sha256: checksum(json, new Map(tensors.map(([n, t]) => [n, t.data]))) });
+  return serializeSafetensors(tensors, {
+    format: CHECKPOINT_FORMAT,
+    state: json,
+    sha256: checksum(json, new Map(tensors.map(([n, t]) => [n, t.data]))),
+  });
 }
 
 /** Reads and checks a checkpoint (format, checksum), without building anything. */
 export function readCheckpoint(bytes: Uint8Array): { state: CheckpointState; tensors: Map<string, SafetensorsTensor> } {
-  let file;
+  let file: ReturnType<typeof parseSafetensors>;
   try {
     file = parseSafetensors(bytes);
   } catch (error) {
     throw new CheckpointError(`not a readable checkpoint (truncated or damaged): ${(error as Error).message}`, { cause: error });
   }
   const { format, state: json, sha256: expected } = file.metadata;
+  if (format === 'scratchgpt-checkpoint/1') {
+    throw new CheckpointError(
+      `it was written by an older scratchgpt (format "scratchgpt-checkpoint/1"); this version reads ${JSON.stringify(CHECKPOINT_FORMAT)}: finish that run with the version that started it, or start a new run.`,
+    );
+  }
   if (format !== CHECKPOINT_FORMAT) {
-    throw new CheckpointError(`format ${JSON.stringify(format ?? null)} is not ${JSON.stringify(CHECKPOINT_FORMAT)}; it is not a scratchgpt checkpoint of this version.`);
+    throw new CheckpointError(
+      `format ${JSON.stringify(format ?? null)} is not ${JSON.stringify(CHECKPOINT_FORMAT)}; it is not a scratchgpt checkpoint of this version.`,
+    );
   }
   if (json === undefined || expected === undefined) throw new CheckpointError('the state or checksum is missing.');
   const actual = checksum(json, new Map([...file.tensors].map(([n, t]) => [n, t.data])));
-  if (actual !== expected) throw new CheckpointError(`the checksum does not match (sha256 ${actual.slice(0, 12)}…, expected ${expected.slice(0, 12)}…): the file is damaged.`);
+  if (actual !== expected)
+    throw new CheckpointError(
+      `the checksum does not match (sha256 ${actual.slice(0, 12)}…, expected ${expected.slice(0, 12)}…): the file is damaged.`,
+    );
   return { state: JSON.parse(json) as CheckpointState, tensors: file.tensors };
 }
 
@@ -100,9 +174,16 @@ export function restoreCheckpoint(bytes: Uint8Array): { model: GPT; optimizer: A
     model.dispose();
     throw error;
   }
-  model.rng.setState(state.modelRng);
-  const optimizer = new AdamW(model.namedParameters(), decayedParameters(model), state.optimizer);
-  optimizer.setState({ step: state.step, m, v });
+  let optimizer: AdamW | undefined;
+  try {
+    model.rng.setState(state.modelRng);
+    optimizer = new AdamW(model.namedParameters(), decayedParameters(model), state.optimizer);
+    optimizer.setState({ step: state.step, m, v });
+  } catch (error) {
+    optimizer?.dispose();
+    model.dispose();
+    throw new CheckpointError(`its state does not fit its tensors: ${(error as Error).message}`, { cause: error });
+  }
   return { model, optimizer, state };
 }
 

@@ -9,15 +9,27 @@
  * memory), clips and applies them. Dropout masks in workers come from seeds drawn from the
  * model's generator, so a run is reproducible (but differs from a one-thread run when dropout > 0).
  *
+ * It is a {@link StepRunner}: `train` runs its steps through it (`parallel: threads(n)`).
+ *
  * Non-goals: several machines, GPUs (use one thread with tfjs-node-gpu), sharded optimizer state.
  */
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
+import { attentionModules } from '@scratchgpt/attention';
+import { SeededRandom, type Batch } from '@scratchgpt/data';
 import type { GPT } from '@scratchgpt/model';
-import { SeededRandom } from '@scratchgpt/nn';
+import { backendByTfName } from '@scratchgpt/nn';
 import type { AdamW } from './adamw';
-import { accumulateGradients, applyGradients, type TensorBatch, type TrainStepOptions, type TrainStepResult, type WeightedBatch } from './train-step';
-import type { ParamLayout, StepPart, StepReply, StepRequest, WorkerInit } from './worker-protocol';
+import {
+  applyGradients,
+  measureStep,
+  passGradients,
+  planPasses,
+  type StepRunner,
+  type TrainStepOptions,
+  type TrainStepResult,
+} from './train-step';
+import type { ParamLayout, StepReply, StepRequest, WorkerInit } from './worker-protocol';
 
 /** Options of {@link DataParallel.start}. */
 export interface DataParallelOptions {
@@ -27,7 +39,7 @@ export interface DataParallelOptions {
   backend?: string;
   /** Most rows of one forward + backward pass in a thread (more are split into passes, see `measurePassMemory`). Default: no limit. */
   maxRows?: number;
-  /** Modules (specifiers or file URLs) each worker imports before starting its backend: e.g. one that registers a backend or an attention kind. Default none. */
+  /** Modules (specifiers or file URLs) each worker imports before starting its backend, e.g. one that registers a backend. The module of the model's attention kind (`registerAttention(kind, factory, { module })`) is added. Default none. */
   setup?: string[];
 }
 
@@ -38,7 +50,7 @@ interface Shard {
   failure?: Error;
 }
 
-export class DataParallel {
+export class DataParallel implements StepRunner {
   private closed = false;
 
   private constructor(
@@ -51,10 +63,15 @@ export class DataParallel {
 
   /** Starts `threads - 1` workers with the model's config (their weights come from the model at each step). */
   static async start(model: GPT, options: DataParallelOptions): Promise<DataParallel> {
-    const { threads, maxRows = Infinity } = options;
-    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`DataParallel: threads must be a positive integer, got ${threads}.`);
+    const { threads, maxRows = Number.POSITIVE_INFINITY } = options;
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new RangeError(`DataParallel: threads must be a positive integer, got ${threads}.`);
     if (!(maxRows >= 1)) throw new RangeError(`DataParallel: maxRows must be at least 1, got ${maxRows}.`);
     const backend = options.backend ?? tf.getBackend();
+    if (threads > 1 && backendByTfName(backend)?.native) {
+      throw new Error(`DataParallel: native TensorFlow (the "${backend}" backend) uses every core by itself; train on one thread.`);
+    }
+    const setup = threads > 1 ? [...(options.setup ?? []), ...attentionModules(model.config.attention)] : [];
     let offset = 0;
     const layout: ParamLayout[] = model.namedParameters().map(([name, p]) => {
       const entry = { name, offset, shape: p.shape };
@@ -67,7 +84,7 @@ export class DataParallel {
     try {
       for (let i = 1; i < threads; i++) {
         const grads = new Float32Array(new SharedArrayBuffer(offset * 4));
-        const init: WorkerInit = { config: model.config, backend, setup: options.setup ?? [], layout, weights, grads };
+        const init: WorkerInit = { config: model.config, backend, setup, layout, weights, grads };
         const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
         worker.unref(); // an unclosed group never keeps the process alive
         const shard: Shard = { worker, grads };
@@ -89,64 +106,59 @@ export class DataParallel {
 
   /**
    * One optimizer step over `microBatches` (each `(B, T)`): their rows are shared out among the
-   * threads (in passes of at most `maxRows`), each row weighing the same as in {@link trainStep};
-   * gradients are summed, clipped, applied.
+   * threads (in passes of at most `maxRows`, see `planPasses`), each row weighing the same as in
+   * `trainStep`; gradients are summed, clipped, applied.
    */
-  async step(microBatches: readonly TensorBatch[], optimizer: AdamW, options: TrainStepOptions = {}): Promise<TrainStepResult> {
+  async step(microBatches: readonly Batch[], optimizer: AdamW, options: TrainStepOptions = {}): Promise<TrainStepResult> {
     if (this.closed) throw new Error('DataParallel.step: the workers were closed.');
     if (microBatches.length === 0) throw new Error('DataParallel.step: pass at least one micro-batch.');
-    // 1. The weights, for the workers.
-    const n = Math.min(this.threads, ...microBatches.map((b) => b.x.shape[0]!)); // n ≤ B, so no thread gets no rows
-    if (n > 1) for (const [i, [, p]] of this.model.namedParameters().entries()) this.weights.set(p.dataSync() as Float32Array, this.layout[i]!.offset);
-    // 2. Rows of every micro-batch per thread: thread k gets rows [k·B/n, (k+1)·B/n), in passes of ≤ maxRows.
-    const allRows = microBatches.reduce((sum, b) => sum + b.x.shape[0]!, 0);
-    const parts: StepPart[][] = Array.from({ length: n }, () => []);
-    for (const { x, y } of microBatches) {
-      const [B, T] = x.shape as [number, number];
-      const [xs, ys] = [Int32Array.from(x.dataSync()), Int32Array.from(y.dataSync())];
-      for (let k = 0; k < n; k++) {
-        const [from, to] = [Math.floor((k * B) / n), Math.floor(((k + 1) * B) / n)];
-        for (let r0 = from; r0 < to; r0 += this.maxRows) {
-          const r1 = Math.min(r0 + this.maxRows, to);
-          parts[k]!.push({ x: xs.slice(r0 * T, r1 * T), y: ys.slice(r0 * T, r1 * T), rows: r1 - r0, weight: (r1 - r0) / allRows });
-        }
-      }
+    // 1. Who runs which rows; the weights, for the workers.
+    const plan = planPasses(microBatches, this.threads, this.maxRows);
+    const T = microBatches[0]!.blockSize;
+    if (plan.length > 1) {
+      for (const [i, [, p]] of this.model.namedParameters().entries())
+        this.weights.set((await p.data()) as Float32Array, this.layout[i]!.offset);
     }
-    const T = microBatches[0]!.x.shape[1]!;
-    // 3. Workers start on their rows; this thread computes its own meanwhile.
-    const replies = this.shards.slice(0, n - 1).map((shard, k) => this.request(shard, { type: 'step', T, parts: parts[k + 1]!, rng: new SeededRandom(this.model.rng.nextUint32()).getState() }),
-    );
-    const mine: WeightedBatch[] = parts[0]!.map((p) => ({ x: tf.tensor2d(p.x, [p.rows, T], 'int32'), y: tf.tensor2d(p.y, [p.rows, T], 'int32'), weight: p.weight }));
-    let result: { loss: number; grads: Map<string, tf.Tensor> };
+    // 2. Workers start on their rows; this thread computes its own meanwhile.
+    const replies = this.shards
+      .slice(0, plan.length - 1)
+      .map((shard, k) =>
+        this.request(shard, { type: 'step', T, passes: plan[k + 1]!, rng: new SeededRandom(this.model.rng.nextUint32()).getState() }),
+      );
+    for (const reply of replies) reply.catch(() => undefined); // awaited in order below; a later failure must not go unhandled meanwhile
+    let mine: ReturnType<typeof passGradients>;
     try {
-      result = accumulateGradients(this.model, mine);
+      mine = passGradients(this.model, plan[0]!, T);
     } catch (error) {
       await Promise.allSettled(replies);
       throw error;
-    } finally {
-      tf.dispose(mine.flatMap((p) => [p.x, p.y]));
     }
-    // 4. Their gradients added to ours, in thread order.
-    let { loss } = result;
-    const { grads } = result;
+    // 3. Their gradients added to ours, in thread order; the loss and norm read once.
+    const { losses, grads } = mine;
+    const theirs: number[] = [];
     try {
       for (const [k, reply] of replies.entries()) {
         const done = await reply;
-        if (done.type === 'done') loss += done.loss;
+        if (done.type === 'done') theirs.push(done.loss);
         const shared = this.shards[k]!.grads;
         for (const { name, offset, shape } of this.layout) {
           const sum = grads.get(name)!;
-          grads.set(name, tf.tidy(() => tf.add(sum, tf.tensor(shared.subarray(offset, offset + sum.size), shape))));
+          grads.set(
+            name,
+            tf.tidy(() => tf.add(sum, tf.tensor(shared.subarray(offset, offset + sum.size), shape))),
+          );
           sum.dispose();
         }
       }
     } catch (error) {
-      tf.dispose([...grads.values()]);
+      tf.dispose([...losses, ...grads.values()]);
       await Promise.allSettled(replies);
       throw error;
     }
-    // 5. Clip and apply.
-    return applyGradients(grads, loss, optimizer, options);
+    const measured = await measureStep(losses, grads);
+    for (const loss of theirs) measured.loss += loss;
+    // 4. Clip and apply.
+    return applyGradients(grads, measured, optimizer, options);
   }
 
   /** Stops the workers (again: nothing). */

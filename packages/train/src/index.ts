@@ -1,6 +1,43 @@
 export { AdamW, decayedParameters, type AdamWOptions, type AdamWState } from './adamw';
-export { CHECKPOINT_FORMAT, CheckpointError, readCheckpoint, restoreCheckpoint, writeCheckpoint, type CheckpointState } from './checkpoint';
-export { estimateLoss } from './estimate-loss';
+export {
+  CHECKPOINT_FORMAT,
+  CheckpointError,
+  memoryCheckpoints,
+  readCheckpoint,
+  restoreCheckpoint,
+  writeCheckpoint,
+  type CheckpointState,
+  type CheckpointStore,
+  type Metric,
+  type TrainingState,
+} from './checkpoint';
+export {
+  FIXED_ON_RESUME,
+  recipes,
+  resolveTrainConfig,
+  resumeConfig,
+  withoutUndefined,
+  type ConfigChange,
+  type ResolvedTrainConfig,
+  type TrainConfig,
+} from './config';
+export { estimateLoss, evaluate } from './estimate-loss';
 export { cosineSchedule, type CosineScheduleOptions } from './lr-schedule';
-export { accumulateGradients, applyGradients, trainStep, type TensorBatch, type TrainStepOptions, type TrainStepResult, type WeightedBatch } from './train-step';
-export { measurePassMemory, rowsWithin, type PassMemory } from './memory-plan';
+export { WASM_PASS_BUDGET, defaultPassBudget, measurePassMemory, planPassRows, rowsWithin, type PassMemory } from './memory-plan';
+export { NonFiniteLossError, SAMPLE_OPTIONS, train, type TrainEvent, type TrainOptions, type TrainResult } from './train';
+export {
+  accumulateGradients,
+  applyGradients,
+  localSteps,
+  measureStep,
+  passGradients,
+  planPasses,
+  trainStep,
+  type ParallelFactory,
+  type Pass,
+  type StepRunner,
+  type TensorBatch,
+  type TrainStepOptions,
+  type TrainStepResult,
+  type WeightedBatch,
+} from './train-step';

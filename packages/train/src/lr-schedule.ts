@@ -14,7 +14,8 @@ export interface CosineScheduleOptions {
 export function cosineSchedule(options: CosineScheduleOptions): (step: number) => number {
   const { lr, warmupIters = 0, decayIters, minLr = lr / 10 } = options;
   if (!(lr > 0) || !(minLr >= 0) || minLr > lr) throw new RangeError(`cosineSchedule: need 0 ≤ minLr (${minLr}) ≤ lr (${lr}) and lr > 0.`);
-  if (!(decayIters >= warmupIters)) throw new RangeError(`cosineSchedule: decayIters (${decayIters}) must be at least warmupIters (${warmupIters}).`);
+  if (!(decayIters >= warmupIters))
+    throw new RangeError(`cosineSchedule: decayIters (${decayIters}) must be at least warmupIters (${warmupIters}).`);
   return (step) => {
     if (step < warmupIters) return (lr * (step + 1)) / (warmupIters + 1);
     if (step > decayIters) return minLr;

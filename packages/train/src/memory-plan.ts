@@ -9,6 +9,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GPT } from '@scratchgpt/model';
 import { accumulateGradients } from './train-step';
 
+/** Tensor memory a pass may use on wasm: its heap stops at 4 GB, which also holds weights, optimizer state and free gaps. */
+export const WASM_PASS_BUDGET = 3e9;
+
 /** What a pass costs in tensor memory. */
 export interface PassMemory {
   /** Bytes a pass allocates regardless of rows. */
@@ -24,7 +27,10 @@ async function peakBytes(model: GPT, rows: number, T: number): Promise<number> {
   const before = tf.memory().numBytes;
   const rng = model.rng.getState(); // dropout draws from it: the run's stream must not move
   try {
-    const info = await tf.profile(() => tf.dispose([...accumulateGradients(model, [{ x, y, weight: 1 }]).grads.values()]));
+    const info = await tf.profile(() => {
+      const { losses, grads } = accumulateGradients(model, [{ x, y, weight: 1 }]);
+      tf.dispose([...losses, ...grads.values()]);
+    });
     return info.peakBytes - before;
   } finally {
     model.rng.setState(rng);
@@ -42,4 +48,26 @@ export async function measurePassMemory(model: GPT, blockSize = model.config.blo
 /** The most rows a pass can take within `budgetBytes` (at least 1; the caller decides what to do if even one does not fit). */
 export function rowsWithin(memory: PassMemory, budgetBytes: number): number {
   return Math.max(1, Math.floor((budgetBytes - memory.fixedBytes) / memory.bytesPerRow));
+}
+
+/** The default budget of one pass on the active backend: {@link WASM_PASS_BUDGET} on wasm, no limit elsewhere. */
+export function defaultPassBudget(): number {
+  return tf.getBackend() === 'wasm' ? WASM_PASS_BUDGET : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * The rows of one pass within `budgetBytes` (measured on the active backend), or no limit when
+ * the budget is infinite (nothing measured). Throws when even one row does not fit.
+ */
+export async function planPassRows(model: GPT, budgetBytes: number): Promise<{ maxRows: number; memory?: PassMemory }> {
+  if (!(budgetBytes > 0)) throw new RangeError(`memoryBudget must be a positive number of bytes, got ${budgetBytes}.`);
+  if (budgetBytes === Number.POSITIVE_INFINITY) return { maxRows: Number.POSITIVE_INFINITY };
+  const memory = await measurePassMemory(model);
+  if (memory.fixedBytes + memory.bytesPerRow > budgetBytes) {
+    const mb = (bytes: number) => (bytes < 1e6 ? `${Math.round(bytes / 1e3)} kB` : `${Math.round(bytes / 1e6).toLocaleString('en-US')} MB`);
+    throw new Error(
+      `one row of ${model.config.blockSize} tokens needs ${mb(memory.fixedBytes + memory.bytesPerRow)} in a forward + backward pass, more than the ${mb(budgetBytes)} a pass may take (the wasm heap stops at 4 GB); use a smaller blockSize or model.`,
+    );
+  }
+  return { maxRows: rowsWithin(memory, budgetBytes), memory };
 }

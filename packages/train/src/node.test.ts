@@ -8,7 +8,7 @@ import { GPT } from '@scratchgpt/model';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AdamW, decayedParameters } from './adamw';
 import { writeCheckpoint } from './checkpoint';
-import { loadCheckpoint, saveCheckpoint } from './node';
+import { fileCheckpoints, loadCheckpoint } from './node';
 
 beforeAll(async () => {
   expect(await tf.setBackend('cpu')).toBe(true);
@@ -22,11 +22,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { GPT } from '@scratchgpt/model';
 import { AdamW, decayedParameters, writeCheckpoint } from ${JSON.stringify(join(dist, 'index.js'))};
-import { saveCheckpoint } from ${JSON.stringify(join(dist, 'node.js'))};
+import { fileCheckpoints } from ${JSON.stringify(join(dist, 'node.js'))};
 await tf.setBackend('cpu');
 const model = new GPT({ vocabSize: 64, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 256, dropout: 0, bias: true });
-const bytes = writeCheckpoint(model, new AdamW(model.namedParameters(), decayedParameters(model)), { extra: { writer: 'child' } });
-for (;;) { console.log('saving'); await saveCheckpoint(${JSON.stringify(path)}, bytes); }
+const bytes = await writeCheckpoint(model, new AdamW(model.namedParameters(), decayedParameters(model)), { extra: { writer: 'child' } });
+const store = fileCheckpoints(${JSON.stringify(path)});
+for (;;) { console.log('saving'); await store.save(bytes); }
 `;
 
 describe('checkpoint files', () => {
@@ -34,7 +35,9 @@ describe('checkpoint files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'scratchgpt-ckpt-'));
     const path = join(dir, 'ckpt.safetensors');
     const model = new GPT({ vocabSize: 11, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 16, dropout: 0, bias: true });
-    await saveCheckpoint(path, writeCheckpoint(model, new AdamW(model.namedParameters(), decayedParameters(model)), { extra: { writer: 'parent' } }));
+    await fileCheckpoints(path).save(
+      await writeCheckpoint(model, new AdamW(model.namedParameters(), decayedParameters(model)), { extra: { writer: 'parent' } }),
+    );
     const script = join(import.meta.dirname, `../.kill-test-${process.pid}.mjs`); // inside the package, so its imports resolve
     writeFileSync(script, childScript(path));
     try {
@@ -63,5 +66,7 @@ describe('checkpoint files', () => {
     const path = join(dir, 'ckpt.safetensors');
     writeFileSync(path, new Uint8Array(100));
     await expect(loadCheckpoint(path)).rejects.toThrow(`checkpoint ${path} is unusable: not a readable checkpoint`);
+    await expect(loadCheckpoint(join(dir, 'none.safetensors'))).rejects.toThrow('no checkpoint at');
+    expect(await fileCheckpoints(join(dir, 'none.safetensors')).load()).toBeUndefined();
   });
 });

@@ -1,19 +1,34 @@
-// Node-only: checkpoint files, written atomically, and data-parallel training over worker threads. Import from "@scratchgpt/train/node".
+// Node only (import from "@scratchgpt/train/node"): checkpoint files written atomically, and
+// training on every core with worker threads.
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '@scratchgpt/data/node';
-import { CheckpointError, restoreCheckpoint } from './checkpoint';
+import { CheckpointError, restoreCheckpoint, type CheckpointStore } from './checkpoint';
+import { DataParallel, type DataParallelOptions } from './data-parallel';
+import type { ParallelFactory } from './train-step';
 
 /**
- * Writes checkpoint bytes to `path` atomically (temporary file, fsync, rename): a crash or kill
- * during the save leaves the previous checkpoint in place, never half of a new one.
+ * A checkpoint file: `save` writes atomically (temporary file, fsync, rename), so a crash or kill
+ * during a save leaves the previous checkpoint in place, never half of a new one; `load` gives
+ * undefined when there is no file yet.
  */
-export async function saveCheckpoint(path: string, bytes: Uint8Array): Promise<void> {
-  await writeFileAtomic(path, bytes);
+export function fileCheckpoints(path: string): CheckpointStore {
+  return {
+    save: (bytes) => writeFileAtomic(path, bytes),
+    async load() {
+      try {
+        return new Uint8Array(await readFile(path));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      }
+    },
+  };
 }
 
-/** Reads a checkpoint file; a damaged one is named with the reason. */
+/** Reads and restores a checkpoint file; a missing or damaged one is named with the reason. */
 export async function loadCheckpoint(path: string): Promise<ReturnType<typeof restoreCheckpoint>> {
-  const bytes = new Uint8Array(await readFile(path));
+  const bytes = await fileCheckpoints(path).load();
+  if (bytes === undefined) throw new CheckpointError(`no checkpoint at ${path}.`);
   try {
     return restoreCheckpoint(bytes); // checks format and checksum before building anything
   } catch (error) {
@@ -22,4 +37,12 @@ export async function loadCheckpoint(path: string): Promise<ReturnType<typeof re
   }
 }
 
-export { DataParallel, type DataParallelOptions } from './data-parallel';
+/**
+ * `train`'s `parallel` option for `count` threads, this one included: each takes a share of every
+ * batch's rows, with its own backend (the active one) and copy of the model (see DataParallel).
+ */
+export function threads(count: number, options: Omit<DataParallelOptions, 'threads' | 'maxRows'> = {}): ParallelFactory {
+  return (model, { maxRows }) => DataParallel.start(model, { ...options, threads: count, maxRows });
+}
+
+export { DataParallel, type DataParallelOptions };

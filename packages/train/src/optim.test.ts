@@ -13,8 +13,20 @@ describe('AdamW', () => {
   it('matches a step computed by hand, with decay on one parameter only', () => {
     const w = tf.variable(tf.tensor1d([1, -2]));
     const b = tf.variable(tf.tensor1d([1]));
-    const opt = new AdamW([['w', w], ['b', b]], new Set(['w']), { lr: 0.1, betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.1 });
-    opt.step(new Map([['w', tf.tensor1d([0.5, 0.1])], ['b', tf.tensor1d([0.5])]]));
+    const opt = new AdamW(
+      [
+        ['w', w],
+        ['b', b],
+      ],
+      new Set(['w']),
+      { lr: 0.1, betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.1 },
+    );
+    opt.step(
+      new Map([
+        ['w', tf.tensor1d([0.5, 0.1])],
+        ['b', tf.tensor1d([0.5])],
+      ]),
+    );
     // m = 0.1·g, v = 0.05·g², m̂ = g, v̂ = g², update = lr · g/|g| = 0.1; decay: w·(1 − 0.1·0.1).
     expect(Array.from(w.dataSync())).toEqual([expect.closeTo(0.99 - 0.1, 6), expect.closeTo(-1.98 - 0.1, 6)]);
     expect(b.dataSync()[0]).toBeCloseTo(0.9, 6);
@@ -22,11 +34,25 @@ describe('AdamW', () => {
   });
 
   it('without weight decay equals tfjs Adam step for step', () => {
-    const a = tf.variable(tf.tensor2d([[0.3, -0.7], [1.1, 0.2]]));
+    const a = tf.variable(
+      tf.tensor2d([
+        [0.3, -0.7],
+        [1.1, 0.2],
+      ]),
+    );
     const b = tf.variable(a.clone());
     const ours = new AdamW([['p', a]], new Set(), { lr: 0.05, betas: [0.9, 0.99], eps: 1e-7, weightDecay: 0.1 });
     const theirs = tf.train.adam(0.05, 0.9, 0.99, 1e-7);
-    const loss = (p: tf.Tensor) => tf.sum(tf.mul(tf.square(p), tf.tensor2d([[1, 2], [3, 4]])));
+    const loss = (p: tf.Tensor) =>
+      tf.sum(
+        tf.mul(
+          tf.square(p),
+          tf.tensor2d([
+            [1, 2],
+            [3, 4],
+          ]),
+        ),
+      );
     for (let i = 0; i < 4; i++) {
       ours.step(new Map([['p', tf.grad(loss)(a)]]));
       theirs.applyGradients([{ name: b.name, tensor: tf.grad(loss)(b) }]);
@@ -34,15 +60,15 @@ describe('AdamW', () => {
     expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBeLessThan(1e-6);
   });
 
-  it('saves and restores its moments', () => {
+  it('saves and restores its moments', async () => {
     const p = tf.variable(tf.tensor1d([1, 2, 3]));
     const opt = new AdamW([['p', p]], new Set(['p']));
     opt.step(new Map([['p', tf.tensor1d([1, 0, -1])]]));
-    const state = opt.getState();
+    const state = await opt.getState();
     const q = tf.variable(tf.tensor1d([1, 2, 3]));
     const other = new AdamW([['p', q]], new Set(['p']));
     other.setState(state);
-    expect(other.getState()).toEqual(state);
+    expect(await other.getState()).toEqual(state);
     expect(() => other.setState({ ...state, m: {} })).toThrow('the saved state has no moments of size 3 for "p"');
   });
 

@@ -1,5 +1,6 @@
 // The messages between DataParallel (data-parallel.ts) and its workers (worker.ts).
 import type { GPTConfig } from '@scratchgpt/model';
+import type { Pass } from './train-step';
 
 /** Where one parameter lives in the flat shared arrays of weights and gradients. */
 export interface ParamLayout {
@@ -11,7 +12,9 @@ export interface ParamLayout {
 /** What a worker starts from (its `workerData`). */
 export interface WorkerInit {
   config: GPTConfig;
+  /** The tfjs name of the backend to start. */
   backend: string;
+  /** Modules to import first (a backend, attention kinds registered with their module). */
   setup: string[];
   layout: ParamLayout[];
   /** Written by the main thread before each step. */
@@ -20,14 +23,6 @@ export interface WorkerInit {
   grads: Float32Array;
 }
 
-/** A worker's rows of one micro-batch, and their share of the step's loss. */
-export interface StepPart {
-  x: Int32Array;
-  y: Int32Array;
-  rows: number;
-  weight: number;
-}
-
-export type StepRequest = { type: 'ping' } | { type: 'step'; T: number; parts: StepPart[]; rng: number[] };
+export type StepRequest = { type: 'ping' } | { type: 'step'; T: number; passes: Pass[]; rng: number[] };
 
 export type StepReply = { type: 'ready' } | { type: 'done'; loss: number } | { type: 'error'; message: string };

@@ -81,18 +81,26 @@ describe('resolveDataset', () => {
     const offline = info({ url: 'http://127.0.0.1:9/corpus.txt' }); // port 9 (discard): connection refused
     const error = resolveDataset('tiny', { datasets: offline, cacheDir: tmp(), dataDir: '' });
     await expect(error).rejects.toThrow('Could not download dataset "tiny" from http://127.0.0.1:9/corpus.txt');
-    await expect(error).rejects.toThrow(`its sha256 is ${sha(body)}) and pass the file's path instead of "tiny", or put it in a directory named by SCRATCHGPT_DATA_DIR`);
-    await expect(resolveDataset('tiny', { datasets: info({ url: `${base}/missing` }), cacheDir: tmp(), dataDir: '' })).rejects.toThrow('HTTP 404');
-    await expect(resolveDataset('tiny', { datasets: info(), cacheDir: tmp(), dataDir: '', download: false })).rejects.toThrow('downloads are off');
-  });
-
-  it('gives up on a download that does not answer in time', async () => {
-    await expect(resolveDataset('tiny', { datasets: info({ url: `${base}/slow` }), cacheDir: tmp(), dataDir: '', timeoutMs: 100 })).rejects.toThrow(
-      /Could not download dataset "tiny" .*(aborted|timeout)/i,
+    await expect(error).rejects.toThrow(
+      `its sha256 is ${sha(body)}) and pass the file's path instead of "tiny", or put it in a directory named by SCRATCHGPT_DATA_DIR`,
+    );
+    await expect(resolveDataset('tiny', { datasets: info({ url: `${base}/missing` }), cacheDir: tmp(), dataDir: '' })).rejects.toThrow(
+      'HTTP 404',
+    );
+    await expect(resolveDataset('tiny', { datasets: info(), cacheDir: tmp(), dataDir: '', download: false })).rejects.toThrow(
+      'downloads are off',
     );
   });
 
+  it('gives up on a download that does not answer in time', async () => {
+    await expect(
+      resolveDataset('tiny', { datasets: info({ url: `${base}/slow` }), cacheDir: tmp(), dataDir: '', timeoutMs: 100 }),
+    ).rejects.toThrow(/Could not download dataset "tiny" .*(aborted|timeout)/i);
+  });
+
   it('names an unknown dataset or missing file', async () => {
-    await expect(resolveDataset('no/such/file.txt')).rejects.toThrow('No file or dataset named "no/such/file.txt": pass the path of a text file, or one of the dataset names "shakespeare"');
+    await expect(resolveDataset('no/such/file.txt')).rejects.toThrow(
+      'No file or dataset named "no/such/file.txt": pass the path of a text file, or one of the dataset names "shakespeare"',
+    );
   });
 });

@@ -57,7 +57,9 @@ export async function resolveDataset(nameOrPath: string, options: ResolveDataset
     if (existsSync(path) && statSync(path).isFile()) return path;
     throw new Error(
       `No file or dataset named "${nameOrPath}": pass the path of a text file, or one of the dataset names ` +
-        `${Object.keys(datasets).map((n) => `"${n}"`).join(', ')}.`,
+        `${Object.keys(datasets)
+          .map((n) => `"${n}"`)
+          .join(', ')}.`,
     );
   }
 
@@ -95,7 +97,9 @@ export async function resolveDataset(nameOrPath: string, options: ResolveDataset
   }
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== info.sha256.toLowerCase()) {
-    throw new Error(`The download of ${info.url} has sha256 ${actual}, but ${info.filename} should have ${info.sha256}. The download was corrupted or the file changed upstream. ${howToPass}`);
+    throw new Error(
+      `The download of ${info.url} has sha256 ${actual}, but ${info.filename} should have ${info.sha256}. The download was corrupted or the file changed upstream. ${howToPass}`,
+    );
   }
   await writeFileAtomic(cached, bytes);
   log(`saved ${cached}`);

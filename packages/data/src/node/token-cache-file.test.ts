@@ -17,7 +17,14 @@ describe('loadTokens', () => {
     expect(first.fromCache).toBe(false);
     expect(Array.from(first.ids)).toEqual(tok.encode('to be or not to be'));
     let encodes = 0;
-    const counting = { vocabSize: tok.vocabSize, toJSON: () => tok.toJSON(), encode: (t: string) => (encodes++, tok.encode(t)) };
+    const counting = {
+      vocabSize: tok.vocabSize,
+      toJSON: () => tok.toJSON(),
+      encode: (t: string) => {
+        encodes++;
+        return tok.encode(t);
+      },
+    };
     const second = await loadTokens(textPath, counting, { cacheDir: dir });
     expect(second.fromCache).toBe(true);
     expect(encodes).toBe(0);
@@ -34,7 +41,10 @@ describe('loadTokens', () => {
     await loadTokens(b!, tok, { cacheDir });
     const again = await Promise.all([loadTokens(a!, tok, { cacheDir }), loadTokens(b!, tok, { cacheDir })]);
     expect(again.map((r) => r.fromCache)).toEqual([true, true]);
-    expect(again.map((r) => Array.from(r.ids))).toEqual([[0, 1, 2], [2, 1, 0]]);
+    expect(again.map((r) => Array.from(r.ids))).toEqual([
+      [0, 1, 2],
+      [2, 1, 0],
+    ]);
   });
 
   it('re-encodes when the tokenizer or the text changed, or the cache is damaged', async () => {

@@ -1,6 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { TokenCacheError, readTokenCache, textFingerprint, tokenizerFingerprint, writeTokenCache, type TokenizerLike } from '../token-cache';
+import {
+  TokenCacheError,
+  readTokenCache,
+  textFingerprint,
+  tokenizerFingerprint,
+  writeTokenCache,
+  type TokenizerLike,
+} from '../token-cache';
 import { defaultCacheDir, writeFileAtomic } from './files';
 
 /** Options for {@link loadTokens}. */
