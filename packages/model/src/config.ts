@@ -88,46 +88,26 @@ export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
   return c;
 }
 
+/** nanoGPT `config/train_shakespeare_char.py`: 6 layers, 6 heads, 384 wide, block 256, dropout 0.2. */
+const shakespeareChar = {
+  vocabSize: 65,
+  blockSize: 256,
+  nLayer: 6,
+  nHead: 6,
+  nEmbd: 384,
+  dropout: 0.2,
+  bias: false,
+  attention: 'fused',
+  tieWeights: true,
+} as const satisfies GPTConfig;
+
 /** Named configs. Char-level presets assume Tiny Shakespeare's 65 characters: set `vocabSize` for other data. */
 export const presets = {
-  /** nanoGPT `config/train_shakespeare_char.py`: 6 layers, 6 heads, 384 wide, block 256, dropout 0.2. */
-  shakespeareChar: {
-    vocabSize: 65,
-    blockSize: 256,
-    nLayer: 6,
-    nHead: 6,
-    nEmbd: 384,
-    dropout: 0.2,
-    bias: false,
-    attention: 'fused',
-    tieWeights: true,
-  },
+  shakespeareChar,
   /** nanoGPT's README "on a CPU" run: 4 layers, 4 heads, 128 wide, block 64, no dropout. */
-  shakespeareCharCpu: {
-    vocabSize: 65,
-    blockSize: 64,
-    nLayer: 4,
-    nHead: 4,
-    nEmbd: 128,
-    dropout: 0,
-    bias: false,
-    attention: 'fused',
-    tieWeights: true,
-  },
-  /** The "Let's build GPT" lecture's final model (ng-video-lecture `gpt.py`): 10,788,929 parameters. */
-  ngVideoLecture: {
-    vocabSize: 65,
-    blockSize: 256,
-    nLayer: 6,
-    nHead: 6,
-    nEmbd: 384,
-    dropout: 0.2,
-    bias: true,
-    qkvBias: false,
-    attention: 'wrapper',
-    tieWeights: false,
-    activation: 'relu',
-  },
+  shakespeareCharCpu: { ...shakespeareChar, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0 },
+  /** The "Let's build GPT" lecture's final model (ng-video-lecture `gpt.py`): shakespeareChar with biases (none on q/k/v), wrapper heads, ReLU, an untied head; 10,788,929 parameters. */
+  ngVideoLecture: { ...shakespeareChar, bias: true, qkvBias: false, attention: 'wrapper', tieWeights: false, activation: 'relu' },
   /** GPT-2 small (124M): the shape of OpenAI's weights. */
   gpt2: {
     vocabSize: 50257,
