@@ -12,7 +12,7 @@ import { backendsFor, type BackendInfo } from '@scratchgpt/nn'; // importing it 
 const NODE_BACKENDS = backendsFor('node');
 
 /** `--backend`'s choices: auto, then Node's backends in order of preference. */
-export const BACKENDS = ['auto', ...NODE_BACKENDS.map((b) => b.name)] as const;
+export const BACKEND_CHOICES = ['auto', ...NODE_BACKENDS.map((b) => b.name)] as const;
 export type BackendChoice = 'auto' | (typeof NODE_BACKENDS)[number]['name'];
 
 /** The backend that runs, and one line on why. */
@@ -56,7 +56,8 @@ function installHint(b: BackendInfo): string {
 }
 
 export async function selectBackend(choice: BackendChoice): Promise<ActiveBackend> {
-  if (!(BACKENDS as readonly string[]).includes(choice)) throw new Error(`Unknown backend "${choice}"; use one of ${BACKENDS.join(', ')}.`);
+  if (!(BACKEND_CHOICES as readonly string[]).includes(choice))
+    throw new Error(`Unknown backend "${choice}"; use one of ${BACKEND_CHOICES.join(', ')}.`);
   const asked = info(choice);
   if (asked !== undefined) {
     if (asked.native && !(await importNative(asked))) throw new Error(installHint(asked));

@@ -12,7 +12,7 @@ import { TOKENIZER_SPECS } from '@scratchgpt/tokenizers';
 import { DEFAULT_ATTENTION } from '@scratchgpt/model';
 import { SAMPLE_OPTIONS, type TrainConfig } from '@scratchgpt/train';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { BACKENDS, type BackendChoice } from './backend';
+import { BACKEND_CHOICES, type BackendChoice } from './backend';
 import Table from 'cli-table3';
 import { compareAttention, compareTokenizers } from './compare';
 import { TRAIN_SHARE, VAL_SHARE } from './corpus';
@@ -29,7 +29,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 /** What the wasm backend says when its heap is exhausted. */
 const OUT_OF_MEMORY = /out of memory|null function or function signature mismatch|memory access out of bounds|Cannot enlarge memory/i;
 
-const backendOption = () => new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKENDS).default('auto');
+const backendOption = () => new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKEND_CHOICES).default('auto');
 const workersOption = () =>
   new Option('--workers <n>', 'threads that train, this one included: auto = every core on wasm and cpu, 1 on native TensorFlow')
     .argParser((value) => (value === 'auto' ? 'auto' : integer(1)(value)))

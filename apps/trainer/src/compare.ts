@@ -13,11 +13,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { trainValSplit } from '@scratchgpt/data';
 import { GPT, headsFor, isOneHead } from '@scratchgpt/model';
 import { CharTokenizer } from '@scratchgpt/tokenizers';
-import { AdamW, SAMPLE_OPTIONS, decayedParameters, evaluate, trainStep, type TrainConfig } from '@scratchgpt/train';
+import { AdamW, SAMPLE_OPTIONS, decayedParameters, trainStep, type TrainConfig } from '@scratchgpt/train';
 import { selectBackend, type ActiveBackend, type BackendChoice } from './backend';
 import { writeComparison, type ComparisonReport, type CurvePoint } from './compare-report';
 import { VAL_SHARE, buildTokenizer, readCorpusText, type CorpusFile } from './corpus';
-import { charsCovered } from './eval';
+import { measureText } from './eval';
 import { newRun, type PreparedRun, type RunOptions } from './run-setup';
 import { presetOf, type ModelSettings } from './settings';
 import { samplePrompt, trainRun, withInterrupts, type TrainSummary } from './train';
@@ -70,24 +70,13 @@ async function contender(
     const summary = await trainRun(prepared, { out: run.out, backend, workers: opts.workers, budgetSeconds: opts.budgetSeconds, signal });
     if (summary.interrupted)
       throw new Error(`interrupted while training ${run.out}; no report was written (each run's checkpoint is kept).`);
-    // Every val token once: nats per token, and bits per character of the characters they cover.
-    const t = performance.now();
-    const { nats, tokens } = await evaluate(model, prepared.ids.val, { batchSize: prepared.recipe.batchSize });
-    const chars = charsCovered(tokenizer, prepared.ids.val);
-    const val = { valLoss: nats / tokens, bitsPerChar: nats / Math.LN2 / chars, tokens, chars, seconds: (performance.now() - t) / 1000 };
+    const val = await measureText(model, tokenizer, prepared.ids.val, prepared.recipe.batchSize); // every val token once
     const ids = await model.generate(samplePrompt(tokenizer), {
       ...SAMPLE_OPTIONS,
       maxNewTokens: sampleTokens,
       seed: prepared.recipe.seed,
     });
-    return {
-      summary,
-      val,
-      sample: tokenizer.decode(ids).trim(),
-      tokenizer: tokenizer.name,
-      vocabSize: tokenizer.vocabSize,
-      config: prepared.recipe,
-    };
+    return { summary, val, sample: tokenizer.decode(ids).trim(), vocabSize: tokenizer.vocabSize };
   } finally {
     model.dispose();
     tokenizer.dispose?.();
@@ -101,6 +90,7 @@ export async function compareTokenizers(opts: CompareOptions & { tokenizers: str
   const file = await readCorpusText(opts.data, (l) => console.error(l));
   const blockChars = opts.model?.blockSize ?? preset.model.blockSize;
   const probe = trainValSplit(file.text).train.slice(0, 200_000);
+  const probeChars = [...probe].length;
   await mkdir(opts.out, { recursive: true });
   const results: Array<{
     tokenizer: string;
@@ -125,7 +115,7 @@ export async function compareTokenizers(opts: CompareOptions & { tokenizers: str
     for (const spec of opts.tokenizers) {
       // 1. The block in tokens that covers about blockChars characters.
       const tokenizer = await buildTokenizer(spec, file.text);
-      const charsPerToken = [...probe].length / tokenizer.encode(probe).length;
+      const charsPerToken = probeChars / tokenizer.encode(probe).length;
       const blockSize = Math.max(4, Math.round(blockChars / charsPerToken));
       console.error(
         `\n== ${spec}: ${charsPerToken.toFixed(2)} characters per token, so block ${blockChars} characters → ${blockSize} tokens`,

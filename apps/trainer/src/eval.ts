@@ -5,7 +5,8 @@
  * comparable on the same text.
  */
 import type { Tokenizer } from '@scratchgpt/tokenizers';
-import { evaluate } from '@scratchgpt/train';
+import type { GPT } from '@scratchgpt/model';
+import { evaluate, resolveTrainConfig } from '@scratchgpt/train';
 import { selectBackend, type BackendChoice } from './backend';
 import { VAL_SHARE, readCorpusText, tokenizeCorpus } from './corpus';
 import { loadRun } from './run-dir';
@@ -23,6 +24,15 @@ export interface EvalResult {
 export function charsCovered(tokenizer: Tokenizer, ids: ArrayLike<number>): number {
   const all = Array.from(ids);
   return [...tokenizer.decode(all)].length - [...tokenizer.decode(all.slice(0, 1))].length;
+}
+
+/** The loss over every token of `ids` once: nats per token, and bits per character of what they cover. */
+export async function measureText(model: GPT, tokenizer: Tokenizer, ids: ArrayLike<number>, batchSize: number): Promise<EvalResult> {
+  const t = performance.now();
+  const { nats, tokens } = await evaluate(model, ids, { batchSize });
+  const seconds = (performance.now() - t) / 1000;
+  const chars = charsCovered(tokenizer, ids);
+  return { valLoss: nats / tokens, bitsPerChar: nats / Math.LN2 / chars, tokens, chars, seconds };
 }
 
 export async function evalCommand(opts: {
@@ -48,16 +58,8 @@ export async function evalCommand(opts: {
       }
       if (ids.length < 2) throw new Error(`${file.path} is too short to evaluate: it needs at least 2 tokens.`);
     }
-    const t = performance.now();
-    const { nats, tokens } = await evaluate(model, ids, { batchSize: training.config.batchSize });
-    const seconds = (performance.now() - t) / 1000;
-    const chars = charsCovered(tokenizer, ids);
     return {
-      valLoss: nats / tokens,
-      bitsPerChar: nats / Math.LN2 / chars,
-      tokens,
-      chars,
-      seconds,
+      ...(await measureText(model, tokenizer, ids, resolveTrainConfig(training.config).batchSize)),
       text: file.path,
       split: opts.data === undefined ? `the val split, ${VAL_SHARE}` : 'the whole file',
     };

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sha256 } from '@noble/hashes/sha2';
+import { bytesToHex } from '@noble/hashes/utils';
 import { EXPORT_MANIFEST, exportFiles, readExport } from './export';
 import { GPT } from './gpt';
 
@@ -58,6 +60,20 @@ describe('export format', () => {
     const elsewhere = new Map(files);
     elsewhere.set(EXPORT_MANIFEST, new TextEncoder().encode(JSON.stringify(manifest)));
     await expect(readExport(reader(elsewhere))).rejects.toThrow('manifest.json does not list model.safetensors as its weights file');
+    // A config far larger than its weights (a checksum-valid manifest from a stranger): refused before anything is built.
+    const hostile = new Map(files);
+    const config = new TextEncoder().encode(
+      JSON.stringify({ ...JSON.parse(new TextDecoder().decode(files.get('config.json'))), nLayer: 4000, nEmbd: 1024, nHead: 16 }),
+    );
+    hostile.set('config.json', config);
+    const m2 = JSON.parse(new TextDecoder().decode(files.get(EXPORT_MANIFEST)));
+    m2.files.config = { path: 'config.json', bytes: config.length, sha256: bytesToHex(sha256(config)) };
+    hostile.set(EXPORT_MANIFEST, new TextEncoder().encode(JSON.stringify(m2)));
+    const before = tf.memory().numBytes;
+    await expect(readExport(reader(hostile))).rejects.toThrow(
+      /the weights file holds [\d,]+ weights, but its config \(4000 layers, 1024 wide, vocabulary 11, block 8\) needs at least 46,137,363,456: the config and the weights do not belong together; nothing was built/,
+    );
+    expect(tf.memory().numBytes).toBe(before); // no model was allocated
     const notJson = new Map(files);
     notJson.set(EXPORT_MANIFEST, new TextEncoder().encode('<html>'));
     await expect(readExport(reader(notJson))).rejects.toThrow('manifest.json is not JSON');

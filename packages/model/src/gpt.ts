@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { KVCache, createAttention, type Attention } from '@scratchgpt/attention';
 import { Dropout, Embedding, LayerNorm, Linear, Module, ModuleList, gelu, matMul2d } from '@scratchgpt/nn';
 import { SeededRandom } from '@scratchgpt/data';
-import { resolveConfig, type GPTConfig, type ResolvedGPTConfig } from './config';
+import { checkWeightsFit, resolveConfig, type GPTConfig, type ResolvedGPTConfig } from './config';
 import { parseSafetensors, serializeSafetensors } from './safetensors';
 import { argmax, checkSampling, sampleLogits, type SamplingOptions } from './sampling';
 import { loadStateDict, toStateDict } from './state-dict';
@@ -133,9 +133,15 @@ export class GPT extends Module {
    * Conv1D layout). The config must match the file; the error names the tensor that does not.
    */
   static fromSafetensors(bytes: Uint8Array, config: GPTConfig, options: GPTOptions = {}): GPT {
+    const { tensors } = parseSafetensors(bytes);
+    checkWeightsFit(
+      config,
+      [...tensors.values()].reduce((n, t) => n + t.data.length, 0),
+      'the weights file',
+    ); // before allocating the model
     const model = new GPT(config, options);
     try {
-      loadStateDict(model, parseSafetensors(bytes).tensors);
+      loadStateDict(model, tensors);
     } catch (error) {
       model.dispose();
       throw error;

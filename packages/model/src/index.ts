@@ -1,4 +1,14 @@
-export { DEFAULT_ATTENTION, headsFor, isOneHead, presets, resolveConfig, type GPTConfig, type ResolvedGPTConfig } from './config';
+export {
+  DEFAULT_ATTENTION,
+  checkWeightsFit,
+  headsFor,
+  isOneHead,
+  minParameters,
+  presets,
+  resolveConfig,
+  type GPTConfig,
+  type ResolvedGPTConfig,
+} from './config';
 export {
   EXPORT_FILES,
   EXPORT_FORMAT,

@@ -50,6 +50,26 @@ describe('checkpoints', () => {
     );
   });
 
+  it("refuses a stranger's checkpoint whose state is not scratchgpt's, or whose config dwarfs its weights, before building anything", async () => {
+    const { model, opt } = fresh();
+    // Checksum-valid files made with writeCheckpoint itself: the checksum proves a file whole, not who wrote it.
+    const bogus = await writeCheckpoint(model, opt, { training: { config: {}, metrics: 'none' } as never });
+    expect(() => readCheckpoint(bogus)).toThrow(
+      'its state has no valid training data fingerprint; it was not written by scratchgpt (or was edited).',
+    );
+    const giant = {
+      config: { ...model.config, nLayer: 4000, nEmbd: 1024, nHead: 16 },
+      rng: model.rng,
+      namedParameters: () => model.namedParameters(),
+    };
+    const bytes = await writeCheckpoint(giant as unknown as GPT, opt, {});
+    const before = tf.memory().numBytes;
+    expect(() => restoreCheckpoint(bytes)).toThrow(
+      /the checkpoint holds [\d,]+ weights, but its config \(4000 layers, 1024 wide, vocabulary 13, block 8\) needs at least/,
+    );
+    expect(tf.memory().numBytes).toBe(before); // no model was allocated
+  });
+
   it('a memory store keeps the last checkpoint', async () => {
     const store = memoryCheckpoints();
     expect(await store.load()).toBeUndefined();

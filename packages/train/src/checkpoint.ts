@@ -11,7 +11,14 @@ import { sha256 } from '@noble/hashes/sha2';
 import * as tf from '@tensorflow/tfjs-core';
 import { bytesToHex } from '@noble/hashes/utils';
 import type { BatchSourceState } from '@scratchgpt/data';
-import { GPT, parseSafetensors, serializeSafetensors, type ResolvedGPTConfig, type SafetensorsTensor } from '@scratchgpt/model';
+import {
+  GPT,
+  checkWeightsFit,
+  parseSafetensors,
+  serializeSafetensors,
+  type ResolvedGPTConfig,
+  type SafetensorsTensor,
+} from '@scratchgpt/model';
 import { AdamW, decayedParameters, type AdamWOptions } from './adamw';
 import type { TrainConfig } from './config';
 
@@ -148,12 +155,25 @@ export function readCheckpoint(bytes: Uint8Array): { state: CheckpointState; ten
     throw new CheckpointError(
       `the checksum does not match (sha256 ${actual.slice(0, 12)}…, expected ${expected.slice(0, 12)}…): the file is damaged.`,
     );
-  return { state: JSON.parse(json) as CheckpointState, tensors: file.tensors };
+  let state: CheckpointState;
+  try {
+    state = JSON.parse(json) as CheckpointState;
+  } catch {
+    throw new CheckpointError('its state is not JSON: the file is damaged or not a scratchgpt checkpoint.');
+  }
+  checkState(state);
+  return { state, tensors: file.tensors };
 }
 
 /** Rebuilds the model and the optimizer of a checkpoint, exactly as they were saved. */
 export function restoreCheckpoint(bytes: Uint8Array): { model: GPT; optimizer: AdamW; state: CheckpointState } {
   const { state, tensors } = readCheckpoint(bytes);
+  const weights = [...tensors].reduce((n, [name, t]) => (name.startsWith('model.') ? n + t.data.length : n), 0);
+  try {
+    checkWeightsFit(state.config, weights, 'the checkpoint'); // before allocating the model
+  } catch (error) {
+    throw new CheckpointError((error as Error).message, { cause: error });
+  }
   const model = new GPT(state.config);
   const need = (name: string) => {
     const t = tensors.get(name);
@@ -185,6 +205,28 @@ export function restoreCheckpoint(bytes: Uint8Array): { model: GPT; optimizer: A
     throw new CheckpointError(`its state does not fit its tensors: ${(error as Error).message}`, { cause: error });
   }
   return { model, optimizer, state };
+}
+
+/** The state's shape, checked once here (a checksum proves only that the file is whole, not who wrote it). */
+function checkState(state: CheckpointState): void {
+  const fail = (field: string): never => {
+    throw new CheckpointError(`its state has no valid ${field}; it was not written by scratchgpt (or was edited).`);
+  };
+  const count = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
+  const object = (x: unknown) => x !== null && typeof x === 'object' && !Array.isArray(x);
+  if (!object(state)) fail('state object');
+  if (!count(state.step)) fail('step');
+  if (!object(state.config)) fail('model config');
+  if (!object(state.optimizer)) fail('optimizer settings');
+  const t = state.training;
+  if (t === undefined) return;
+  if (!object(t) || !object(t.config)) fail('training recipe');
+  if (!object(t.data) || !count(t.data.trainTokens) || !count(t.data.valTokens) || typeof t.data.sha256 !== 'string')
+    fail('training data fingerprint');
+  if (!object(t.batches) || !object(t.batches.train) || !object(t.batches.evalTrain) || !object(t.batches.evalVal)) fail('batch positions');
+  if (!Array.isArray(t.metrics) || !t.metrics.every((m) => object(m) && Number.isFinite(m.step) && Number.isFinite(m.loss)))
+    fail('metrics');
+  if (!(t.seconds >= 0) || !(t.trainSeconds >= 0)) fail('clocks');
 }
 
 function checksum(json: string, tensors: ReadonlyMap<string, Float32Array>): string {

@@ -16,7 +16,6 @@ export {
   recipes,
   resolveTrainConfig,
   resumeConfig,
-  withoutUndefined,
   type ConfigChange,
   type ResolvedTrainConfig,
   type TrainConfig,
