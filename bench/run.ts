@@ -2,11 +2,12 @@
 import { join } from 'node:path';
 import { writeReport, type Suite } from './report';
 import { browserSuite } from './browser';
+import { gpuSuite } from './gpu';
 import { modelSuite } from './model';
 import { tokenizersSuite } from './tokenizers';
 import { trainingSuite } from './training';
 
-const suites: Suite[] = [tokenizersSuite, modelSuite, trainingSuite, browserSuite];
+const suites: Suite[] = [tokenizersSuite, modelSuite, trainingSuite, browserSuite, gpuSuite];
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !suites.some((s) => s.name === w));
 if (unknown.length > 0) {

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The README's test command, and CI's (`.ci/run` calls exactly this): sets up what the tests need
-# on a fresh Debian machine (pnpm and the dependencies, Chromium for the browser tests), builds,
+# on a fresh Debian machine (pnpm and the dependencies, Chromium for the browser tests, Mesa's
+# software Vulkan for the WebGPU tests in Node), builds,
 # lints, type-checks and runs every test (unit tests of each package and app, the browser e2e, the
 # pack-and-install check of every publishable package).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 bash scripts/browser.sh
+bash scripts/vulkan.sh
 quietly "building the packages (pnpm build)" build "$PNPM" build
 quietly "linting and checking the formatting (pnpm lint)" lint "$PNPM" lint
 quietly "type-checking (pnpm typecheck)" typecheck "$PNPM" typecheck

@@ -67,6 +67,9 @@ export interface GenerationResult {
   text: string;
   tokens: number;
   tokensPerSec: number;
+  /** Kernel dispatches per generated token on webgpu, all and scratchgpt's fused ones (0 elsewhere). */
+  dispatchesPerToken: number;
+  fusedPerToken: number;
 }
 
 /** Opens the sampler on `backend` with the export at `manifest`, and generates greedily. */
@@ -92,5 +95,7 @@ export async function generateIn(
     text: (await page.textContent('[data-testid="output"]')) ?? '',
     tokens: Number(await page.getAttribute('[data-testid="output"]', 'data-tokens')),
     tokensPerSec: Number(await page.textContent('[data-testid="tokens-per-second"]')),
+    dispatchesPerToken: Number(await page.getAttribute('[data-testid="output"]', 'data-dispatches-per-token')),
+    fusedPerToken: Number(await page.getAttribute('[data-testid="output"]', 'data-fused-per-token')),
   };
 }

@@ -1,7 +1,9 @@
 /**
  * Starts a TensorFlow.js backend in the browser: `auto` tries the browser's backends in order
- * (webgpu, webgl, wasm, cpu); a forced one that fails falls back along the same order, and the
- * reason is returned.
+ * (webgpu on a hardware GPU, webgl, wasm, cpu); a forced one that fails falls back along the same
+ * order, and the reason is returned. WebGPU starts through `startWebGPU` of `@scratchgpt/nn` (the
+ * device gets the adapter's limits, GPU errors are thrown, the fused kernels run), and a software
+ * adapter (SwiftShader) is used only when asked for by name.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -11,7 +13,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreads from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { backendsFor } from '@scratchgpt/nn'; // importing it also registers the gradients and wasm kernels the models need
+import { backendsFor, SoftwareAdapterError, startWebGPU, webgpuAdapter } from '@scratchgpt/nn'; // importing it also registers the gradients and wasm kernels the models need
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,
@@ -29,9 +31,22 @@ export interface ActiveBackend {
   note: string;
 }
 
-async function start(name: BackendName): Promise<string | undefined> {
+/** `start`'s answer for a backend left out without failing (webgpu on a software adapter under `auto`). */
+const SKIPPED = 'skipped';
+
+/** Starts `name`: undefined when it runs, else why not. */
+async function start(name: BackendName, asked: boolean): Promise<string | undefined> {
   try {
-    if (name === 'webgpu' && !('gpu' in navigator)) return 'this browser has no WebGPU';
+    if (name === 'webgpu') {
+      if (!('gpu' in navigator)) return 'this browser has no WebGPU';
+      try {
+        await startWebGPU({ allowSoftware: asked });
+      } catch (error) {
+        if (error instanceof SoftwareAdapterError) return SKIPPED;
+        throw error;
+      }
+      return undefined;
+    }
     // setBackend resolves to false (it does not throw) when the backend fails to initialise.
     return (await tf.setBackend(backendsFor('browser').find((b) => b.name === name)!.tfName)) ? undefined : 'it failed to initialise';
   } catch (error) {
@@ -42,16 +57,22 @@ async function start(name: BackendName): Promise<string | undefined> {
 export async function selectBackend(choice: BackendName | 'auto'): Promise<ActiveBackend> {
   const order: BackendName[] = choice === 'auto' ? [...BACKENDS] : [choice, ...BACKENDS.filter((b) => b !== choice)];
   const failed: string[] = [];
+  let skipped = '';
   for (const name of order) {
-    const reason = await start(name);
+    const reason = await start(name, name === choice);
+    if (reason === SKIPPED) {
+      skipped = `; ${name} skipped (a software adapter: ask for it by name)`;
+      continue;
+    }
     if (reason === undefined) {
       const note =
         failed.length === 0
           ? choice === 'auto'
-            ? 'auto: the first that started'
+            ? `auto: the first that started${skipped}`
             : 'as asked'
           : `${failed.join('; ')}; fell back to ${name}`;
-      return { name, note };
+      const adapter = name === 'webgpu' ? webgpuAdapter() : undefined;
+      return { name, note: adapter ? `${note}; adapter: ${adapter.description}${adapter.software ? ' (software)' : ''}` : note };
     }
     failed.push(`${name} did not start (${reason})`);
   }

@@ -97,9 +97,14 @@ describe('the sampler in Chromium', () => {
       expect(result.tokens).toBe(TOKENS);
       expect(result.text).toBe(expected);
       expect(result.tokensPerSec).toBeGreaterThan(0);
+      if (backend === 'webgpu')
+        expect(result.fusedPerToken).toBeGreaterThan(0); // LayerNorm and GELU run as scratchgpt's kernels
+      else expect(result.dispatchesPerToken).toBe(0);
       expect(await page.getAttribute('[data-testid="attention"]', 'data-state')).toBe('drawn');
       expect(await page.textContent('[data-testid="model-info"]')).toContain('char (');
-      console.log(`browser ${backend}: ${result.tokensPerSec} tokens/s`);
+      console.log(
+        `browser ${backend}: ${result.tokensPerSec} tokens/s${backend === 'webgpu' ? `, ${result.dispatchesPerToken} dispatches per token (${result.fusedPerToken} fused)` : ''}`,
+      );
       await page.screenshot({ path: join(artifacts, `sampler-${backend}.png`), fullPage: true });
     }, 180_000);
   }

@@ -2,8 +2,10 @@
  * The sampler page: pick a backend, load an export, generate with streaming text and a live
  * tokens/s, stop at once, and look at one layer's and head's attention over the text on screen.
  * Stable `data-testid` hooks: prompt, generate, stop, output, backend, tokens-per-second,
- * model-info, attention, error.
+ * model-info, attention, error. On webgpu the output also carries the generation's kernel
+ * dispatches per token, all and fused (`data-dispatches-per-token`, `data-fused-per-token`).
  */
+import { gpuWork } from '@scratchgpt/nn';
 import { TextStream } from '@scratchgpt/tokenizers';
 import { BACKENDS, selectBackend, type BackendName } from './backend';
 import { drawHeatmap } from './heatmap';
@@ -129,6 +131,7 @@ async function generate(): Promise<void> {
   const stream = new TextStream(tokenizer, (text) => ui.output.append(text));
   const ids = [...prompt];
   const started = performance.now();
+  gpuWork(true);
   try {
     const topK = number(ui.topK);
     const topP = number(ui.topP);
@@ -154,7 +157,11 @@ async function generate(): Promise<void> {
     showError(error);
   } finally {
     ui.output.dataset.state = 'done';
-    ui.output.dataset.tokens = String(ids.length - prompt.length);
+    const tokens = ids.length - prompt.length;
+    ui.output.dataset.tokens = String(tokens);
+    const work = gpuWork(true);
+    ui.output.dataset.dispatchesPerToken = tokens > 0 ? (work.dispatches / tokens).toFixed(1) : '0';
+    ui.output.dataset.fusedPerToken = tokens > 0 ? (work.fused / tokens).toFixed(1) : '0';
     ui.generate.disabled = false;
     ui.stop.disabled = true;
   }

@@ -2,12 +2,13 @@
  * Picks and starts the TensorFlow.js backend. `auto` tries Node's backends in the order of
  * `BACKENDS` (`@scratchgpt/nn`): native TensorFlow (`@tensorflow/tfjs-node-gpu`, then
  * `@tensorflow/tfjs-node`: optional, imported only when present, because their install downloads
- * libtensorflow), then wasm, then cpu, and says why it chose.
+ * libtensorflow), then webgpu on a hardware GPU (`startWebGPU`; a software adapter such as
+ * lavapipe only when `--backend webgpu` asks by name), then wasm, then cpu, and says why it chose.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { backendsFor, type BackendInfo } from '@scratchgpt/nn'; // importing it also registers the gradients and wasm kernels the models need
+import { backendsFor, SoftwareAdapterError, startWebGPU, type BackendInfo } from '@scratchgpt/nn'; // importing it also registers the gradients and kernels the models need
 
 const NODE_BACKENDS = backendsFor('node');
 
@@ -23,6 +24,9 @@ export interface ActiveBackend {
 
 /** Whether a backend is native TensorFlow (it threads itself). */
 export const isNative = (name: string): boolean => NODE_BACKENDS.some((b) => b.name === name && b.native);
+
+/** Whether worker threads add cores to a backend (wasm, cpu). */
+export const usesWorkerThreads = (name: string): boolean => NODE_BACKENDS.some((b) => b.name === name && b.workerThreads);
 
 const info = (name: string): BackendInfo | undefined => NODE_BACKENDS.find((b) => b.name === name);
 
@@ -55,10 +59,25 @@ function installHint(b: BackendInfo): string {
   );
 }
 
+/** Starts webgpu: the adapter's name, or why it did not start. */
+async function startGpu(allowSoftware: boolean): Promise<{ adapter: string } | { failed: string; software: boolean }> {
+  try {
+    const adapter = await startWebGPU({ allowSoftware });
+    return { adapter: `${adapter.description}${adapter.software ? ': a software adapter, a CPU emulating a GPU' : ''}` };
+  } catch (error) {
+    return { failed: (error as Error).message, software: error instanceof SoftwareAdapterError };
+  }
+}
+
 export async function selectBackend(choice: BackendChoice): Promise<ActiveBackend> {
   if (!(BACKEND_CHOICES as readonly string[]).includes(choice))
     throw new Error(`Unknown backend "${choice}"; use one of ${BACKEND_CHOICES.join(', ')}.`);
   const asked = info(choice);
+  if (asked?.name === 'webgpu') {
+    const gpu = await startGpu(true);
+    if ('failed' in gpu) throw new Error(`The webgpu backend did not start: ${gpu.failed}`);
+    return { name: 'webgpu', reason: `asked for; adapter: ${gpu.adapter}` };
+  }
   if (asked !== undefined) {
     if (asked.native && !(await importNative(asked))) throw new Error(installHint(asked));
     if (!(await start(asked.tfName)))
@@ -70,6 +89,12 @@ export async function selectBackend(choice: BackendChoice): Promise<ActiveBacken
   // auto: the first that starts.
   const skipped: string[] = [];
   for (const b of NODE_BACKENDS) {
+    if (b.name === 'webgpu') {
+      const gpu = await startGpu(false);
+      if ('adapter' in gpu) return { name: b.name, reason: `auto: ${[...skipped, `adapter: ${gpu.adapter}`].join(', ')}` };
+      skipped.push('failed' in gpu && gpu.software ? 'webgpu has only a software adapter' : 'no GPU for webgpu');
+      continue;
+    }
     if (b.native && !(await importNative(b))) {
       skipped.push(`${b.module} is not installed`);
       continue;

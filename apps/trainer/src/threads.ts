@@ -1,20 +1,20 @@
 /**
  * How many threads train (`--workers`): `auto` is every core on wasm and cpu (one core per thread
- * in Node), one on native TensorFlow (it threads itself). More than one thread trains through
+ * in Node), one on native TensorFlow (it threads itself) and on webgpu (the GPU does the work). More than one thread trains through
  * `threads(n)` of `@scratchgpt/train/node`; one, in this thread.
  */
 import { availableParallelism } from 'node:os';
 import type { ParallelFactory } from '@scratchgpt/train';
 import { threads } from '@scratchgpt/train/node';
-import { isNative, type ActiveBackend } from './backend';
+import { isNative as isNativeName, usesWorkerThreads, type ActiveBackend } from './backend';
 
 /** The threads `--workers` asks for on this backend, for batches of `batchSize` rows. */
 export function resolveWorkers(workers: number | 'auto', backend: ActiveBackend['name'], batchSize: number): number {
-  if (workers === 'auto') return isNative(backend) ? 1 : Math.max(1, Math.min(availableParallelism(), batchSize));
+  if (workers === 'auto') return usesWorkerThreads(backend) ? Math.max(1, Math.min(availableParallelism(), batchSize)) : 1;
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a positive integer or "auto", got ${workers}.`);
-  if (isNative(backend) && workers > 1)
+  if (!usesWorkerThreads(backend) && workers > 1)
     throw new Error(
-      `--workers ${workers} is for the wasm and cpu backends; native TensorFlow uses every core by itself. Use --workers 1 (or auto).`,
+      `--workers ${workers} is for the wasm and cpu backends; ${backend} ${isNativeName(backend) ? 'uses every core by itself' : 'runs on the GPU'}. Use --workers 1 (or auto).`,
     );
   return workers;
 }

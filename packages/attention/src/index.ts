@@ -1,4 +1,14 @@
 export { MultiHeadAttention } from './fused';
+export {
+  dropoutBits,
+  flashAttention,
+  flashAttentionReference,
+  flashDropoutMask,
+  FlashAttentionDqkvKernel,
+  FlashAttentionKernel,
+  FlashAttentionRowGradKernel,
+  type FlashAttentionOptions,
+} from './flash-attention';
 export { causalAttention, causalMask, type CausalAttentionOptions } from './causal-attention';
 export { KVCache } from './kv-cache';
 export {

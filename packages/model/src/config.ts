@@ -23,8 +23,9 @@ export interface GPTConfig {
   /** The MLP's nonlinearity: exact `gelu` (nanoGPT, GPT-2) or `relu` (the lecture). Default `gelu`. */
   activation?: 'gelu' | 'relu';
   /**
-   * Products through `matMul2d` / `batchMatMul`, whose forward and backward passes use only plain
-   * 2-D products (several times faster on wasm); `false`: tfjs's `matMul` and its gradients, the
+   * The fast paths each backend has: on wasm, products through `matMul2d` / `batchMatMul` (plain
+   * 2-D products forward and backward, several times faster); on webgpu, the fused kernels
+   * (LayerNorm, GELU, flash attention, cross-entropy). `false`: tfjs's own ops and gradients, the
    * readable reference. Same values to float rounding. Default `true`.
    */
   fastPaths?: boolean;

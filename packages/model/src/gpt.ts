@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { KVCache, createAttention, type Attention } from '@scratchgpt/attention';
-import { Dropout, Embedding, LayerNorm, Linear, Module, ModuleList, gelu, matMul2d } from '@scratchgpt/nn';
+import { Dropout, Embedding, LayerNorm, Linear, Module, ModuleList, crossEntropy, gelu, matMul2d } from '@scratchgpt/nn';
 import { SeededRandom } from '@scratchgpt/data';
 import { checkWeightsFit, resolveConfig, type GPTConfig, type ResolvedGPTConfig } from './config';
 import { parseSafetensors, serializeSafetensors } from './safetensors';
@@ -27,7 +27,7 @@ export class MLP extends Module {
 
   constructor(c: ResolvedGPTConfig, rng: SeededRandom) {
     super();
-    this.activation = c.activation === 'relu' ? tf.relu : gelu;
+    this.activation = c.activation === 'relu' ? tf.relu : (x) => gelu(x, { fused: c.fastPaths });
     this.c_fc = this.addModule('c_fc', new Linear(c.nEmbd, 4 * c.nEmbd, { bias: c.bias, rng, fastPath: c.fastPaths }));
     this.c_proj = this.addModule(
       'c_proj',
@@ -50,9 +50,9 @@ export class Block extends Module {
 
   constructor(c: ResolvedGPTConfig, rng: SeededRandom) {
     super();
-    this.ln_1 = this.addModule('ln_1', new LayerNorm(c.nEmbd, { bias: c.bias }));
+    this.ln_1 = this.addModule('ln_1', new LayerNorm(c.nEmbd, { bias: c.bias, fastPath: c.fastPaths }));
     this.attn = this.addModule('attn', createAttention(c.attention, { ...c, rng, projStd: residualStd(c) }));
-    this.ln_2 = this.addModule('ln_2', new LayerNorm(c.nEmbd, { bias: c.bias }));
+    this.ln_2 = this.addModule('ln_2', new LayerNorm(c.nEmbd, { bias: c.bias, fastPath: c.fastPaths }));
     this.mlp = this.addModule('mlp', new MLP(c, rng));
   }
 
@@ -79,7 +79,7 @@ class Transformer extends Module {
     this.drop = this.addModule('drop', new Dropout(c.dropout, { rng }));
     const blocks = Array.from({ length: c.nLayer }, () => new Block(c, rng));
     this.h = this.addModule('h', new ModuleList(blocks)).items;
-    this.ln_f = this.addModule('ln_f', new LayerNorm(c.nEmbd, { bias: c.bias }));
+    this.ln_f = this.addModule('ln_f', new LayerNorm(c.nEmbd, { bias: c.bias, fastPath: c.fastPaths }));
   }
 }
 
@@ -234,11 +234,9 @@ export class GPT extends Module {
     return tf.tidy(() => {
       const logits = this.forward(idx, options);
       const N = targets.size;
-      const logProbs = tf.logSoftmax(tf.reshape(logits, [N, V])); // (B·T, V)
-      // log p(target) of each row, picked from the flat array (no (B·T, V) one-hot).
-      const flatIndex = tf.add(tf.range(0, N * V, V, 'int32'), tf.reshape(tf.cast(targets, 'int32'), [N])); // (B·T): row · V + target
-      const picked = tf.gather(tf.reshape(logProbs, [N * V]), flatIndex); // (B·T)
-      return tf.neg(tf.mean(picked)) as tf.Scalar;
+      const flatTargets = tf.reshape(tf.cast(targets, 'int32'), [N]); // (B·T)
+      const losses = crossEntropy(tf.reshape(logits, [N, V]), flatTargets, { fused: this.config.fastPaths }); // (B·T), nats
+      return tf.mean(losses) as tf.Scalar;
     });
   }
 

@@ -15,15 +15,39 @@ export interface BackendInfo {
   readonly platforms: ReadonlyArray<'node' | 'browser'>;
   /** Native TensorFlow (threads itself; installed separately because its install downloads libtensorflow). */
   readonly native: boolean;
+  /** Runs on the CPU in this thread, so worker threads (`DataParallel`) add cores to it. */
+  readonly workerThreads: boolean;
 }
 
 export const BACKENDS = [
-  { name: 'node-gpu', tfName: 'tensorflow', module: '@tensorflow/tfjs-node-gpu', platforms: ['node'], native: true },
-  { name: 'node', tfName: 'tensorflow', module: '@tensorflow/tfjs-node', platforms: ['node'], native: true },
-  { name: 'webgpu', tfName: 'webgpu', module: '@tensorflow/tfjs-backend-webgpu', platforms: ['browser'], native: false },
-  { name: 'webgl', tfName: 'webgl', module: '@tensorflow/tfjs-backend-webgl', platforms: ['browser'], native: false },
-  { name: 'wasm', tfName: 'wasm', module: '@tensorflow/tfjs-backend-wasm', platforms: ['node', 'browser'], native: false },
-  { name: 'cpu', tfName: 'cpu', module: '@tensorflow/tfjs-backend-cpu', platforms: ['node', 'browser'], native: false },
+  { name: 'node-gpu', tfName: 'tensorflow', module: '@tensorflow/tfjs-node-gpu', platforms: ['node'], native: true, workerThreads: false },
+  { name: 'node', tfName: 'tensorflow', module: '@tensorflow/tfjs-node', platforms: ['node'], native: true, workerThreads: false },
+  // In Node through the `webgpu` package (Dawn); started by `startWebGPU`, which `auto` lets pick hardware adapters only.
+  {
+    name: 'webgpu',
+    tfName: 'webgpu',
+    module: '@tensorflow/tfjs-backend-webgpu',
+    platforms: ['node', 'browser'],
+    native: false,
+    workerThreads: false,
+  },
+  { name: 'webgl', tfName: 'webgl', module: '@tensorflow/tfjs-backend-webgl', platforms: ['browser'], native: false, workerThreads: false },
+  {
+    name: 'wasm',
+    tfName: 'wasm',
+    module: '@tensorflow/tfjs-backend-wasm',
+    platforms: ['node', 'browser'],
+    native: false,
+    workerThreads: true,
+  },
+  {
+    name: 'cpu',
+    tfName: 'cpu',
+    module: '@tensorflow/tfjs-backend-cpu',
+    platforms: ['node', 'browser'],
+    native: false,
+    workerThreads: true,
+  },
 ] as const satisfies readonly BackendInfo[];
 
 export type BackendName = (typeof BACKENDS)[number]['name'];

@@ -1,7 +1,21 @@
 import './setup';
 
-export { Dropout, Embedding, LayerNorm, Linear, gelu, type InitOptions } from './layers';
+export { Dropout, Embedding, LayerNorm, Linear, type InitOptions } from './layers';
+export { gelu, geluReference } from './gelu';
+export { crossEntropy, crossEntropyReference } from './cross-entropy';
 export { batchMatMul } from './batch-matmul';
+export { backendHasKernel, runFused } from './fused';
+export { layerNorm, layerNormReference } from './layer-norm';
+export {
+  gpuWork,
+  SoftwareAdapterError,
+  startWebGPU,
+  webgpuAdapter,
+  WebGPUError,
+  type StartWebGPUOptions,
+  type WebGPUAdapter,
+} from './webgpu/device';
+export { ERF_WGSL, registerWebGPUKernel, runKernel as runWebGPUKernel, type KernelSpec } from './webgpu/program';
 export { BACKENDS, backendByTfName, backendsFor, type BackendInfo, type BackendName } from './backends';
 export { matMul2d, recordingGradients } from './matmul';
 export { Module, ModuleList } from './module';

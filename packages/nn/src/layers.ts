@@ -4,6 +4,7 @@
  * its intermediates in `tf.tidy`.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { layerNorm } from './layer-norm';
 import { matMul2d } from './matmul';
 import { Module } from './module';
 import { SeededRandom } from '@scratchgpt/data';
@@ -84,23 +85,22 @@ export class LayerNorm extends Module {
       bias?: boolean;
       /** Added to the variance. Default 1e-5. */
       eps?: number;
+      /** Use the backend's fused kernel where it has one (webgpu); `false`: the composite reference. Default `true`. */
+      fastPath?: boolean;
     } = {},
   ) {
     super();
     this.eps = options.eps ?? 1e-5;
+    this.fastPath = options.fastPath ?? true;
     this.weight = this.addParameter('weight', tf.ones([dim]));
     this.bias = (options.bias ?? true) ? this.addParameter('bias', tf.zeros([dim])) : null;
   }
 
   readonly eps: number;
+  readonly fastPath: boolean;
 
   forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const { mean, variance } = tf.moments(x, -1, true);
-      const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
-      const scaled = tf.mul(normed, this.weight);
-      return this.bias ? tf.add(scaled, this.bias) : scaled;
-    });
+    return layerNorm(x, this.weight, this.bias, this.eps, { fused: this.fastPath });
   }
 }
 
@@ -126,7 +126,5 @@ export class Dropout extends Module {
   }
 }
 
-/** GELU in the exact erf form (PyTorch `nn.GELU()`): `0.5 x (1 + erf(x / √2))`. */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
-}
+/** GELU moved to `./gelu.ts` (a fused op); re-exported for the imports of this file. */
+export { gelu } from './gelu';

@@ -9,6 +9,8 @@
  *
  * When no gradient is being recorded (generation, evaluation) it is the plain op: no
  * custom-gradient wrapper, whose bookkeeping costs more than a decoding step's one-row product.
+ * On GPU backends (webgpu, webgl) and native TensorFlow it is the plain op too: their product
+ * kernels read transposed operands in place, so explicit transposes would only add dispatches.
  *
  * Scope: rank-2 operands only; batched products (attention) are not handled here.
  */
@@ -29,12 +31,15 @@ const fastMatMul = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) =
   };
 });
 
+/** The backends whose transposed products are slow enough that explicit transposes pay. */
+const TRANSPOSE_COPIES_PAY = new Set(['wasm', 'cpu']);
+
 /** `a · b` for `a` (N, K) and `b` (K, M), with a backward pass of plain 2-D products only. */
 export function matMul2d(a: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
   if (a.rank !== 2 || b.rank !== 2 || a.shape[1] !== b.shape[0]) {
     throw new Error(`matMul2d: expected (N, K) × (K, M), got (${a.shape.join(', ')}) × (${b.shape.join(', ')}).`);
   }
-  if (!recordingGradients()) return tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
+  if (!recordingGradients() || !TRANSPOSE_COPIES_PAY.has(tf.getBackend())) return tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
   return fastMatMul(a, b) as tf.Tensor2D;
 }
 

@@ -3,9 +3,21 @@
  * correction, and weight decay applied to the weights directly (`p ← p·(1 − lr·wd)`), not through
  * the gradient. tfjs has Adam but no AdamW. Which parameters decay is the caller's choice; see
  * {@link decayedParameters} for nanoGPT's rule.
+ *
+ * On a backend with the fused kernels (webgpu: `webgpu/adamw.ts`) a parameter's update is three
+ * dispatches (m', v', p') instead of 13 tfjs ops (14 where it decays); elsewhere, or with `fused: false`, it
+ * is the composite of tfjs ops in `step`, the reference. Both compute the same expressions in the
+ * same order; the state (and so the checkpoints) is the same.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, type Module } from '@scratchgpt/nn';
+import { backendHasKernel, Linear, runFused, type Module } from '@scratchgpt/nn';
+import {
+  AdamWFirstMomentKernel,
+  AdamWSecondMomentKernel,
+  AdamWUpdateKernel,
+  type AdamWMomentAttrs,
+  type AdamWUpdateAttrs,
+} from './webgpu/adamw';
 
 /** Options of {@link AdamW}. */
 export interface AdamWOptions {
@@ -17,6 +29,12 @@ export interface AdamWOptions {
   eps?: number;
   /** Decoupled weight decay. Default 0.1 (nanoGPT). */
   weightDecay?: number;
+}
+
+/** How the update runs, which changes no number and so is not an {@link AdamWOptions} (checkpoints save those). */
+export interface AdamWRunOptions {
+  /** Use the fused update kernels where the backend has them (webgpu). Default true; false: always the reference. */
+  fused?: boolean;
 }
 
 /** The optimizer's state, as plain arrays, for checkpoints. */
@@ -38,16 +56,18 @@ export class AdamW {
   readonly betas: [number, number];
   readonly eps: number;
   readonly weightDecay: number;
+  readonly fused: boolean;
   /** Updates done so far (bias correction uses it). */
   stepCount = 0;
   private readonly slots = new Map<string, Slot>();
 
   /** `params`: named parameters (e.g. `model.namedParameters()`); `decay`: the names that decay. */
-  constructor(params: Array<[string, tf.Variable]>, decay: ReadonlySet<string>, options: AdamWOptions = {}) {
+  constructor(params: Array<[string, tf.Variable]>, decay: ReadonlySet<string>, options: AdamWOptions & AdamWRunOptions = {}) {
     this.lr = options.lr ?? 1e-3;
     this.betas = options.betas ?? [0.9, 0.95];
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0.1;
+    this.fused = options.fused ?? true;
     for (const [b, name] of [
       [this.betas[0], 'beta1'],
       [this.betas[1], 'beta2'],
@@ -68,14 +88,27 @@ export class AdamW {
     const [b1, b2] = this.betas;
     const bc1 = 1 - b1 ** this.stepCount;
     const bc2 = 1 - b2 ** this.stepCount;
+    const fused = this.fused && backendHasKernel(AdamWUpdateKernel); // the three are registered together
     tf.tidy(() => {
       for (const [name, { param, decay, m, v }] of this.slots) {
         const g = grads.get(name);
         if (g === undefined) continue;
+        const decays = decay && this.weightDecay > 0;
+        if (fused) {
+          tf.util.assertShapesMatch(g.shape, param.shape, `AdamW: the gradient of "${name}"`);
+          m.assign(runFused(AdamWFirstMomentKernel, { moment: m, grad: g }, { beta: b1, oneMinusBeta: 1 - b1 } satisfies AdamWMomentAttrs));
+          v.assign(
+            runFused(AdamWSecondMomentKernel, { moment: v, grad: g }, { beta: b2, oneMinusBeta: 1 - b2 } satisfies AdamWMomentAttrs),
+          );
+          const attrs = { decay: decays ? 1 - lr * this.weightDecay : 1, sqrtBc2: Math.sqrt(bc2), eps: this.eps, stepSize: lr / bc1 };
+          param.assign(runFused(AdamWUpdateKernel, { param, m, v }, attrs satisfies AdamWUpdateAttrs));
+          continue;
+        }
+        // The reference, the same expressions as the kernels.
         m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
         v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2)));
         const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), this.eps);
-        const decayed = decay && this.weightDecay > 0 ? tf.mul(param, 1 - lr * this.weightDecay) : param;
+        const decayed = decays ? tf.mul(param, 1 - lr * this.weightDecay) : param;
         param.assign(tf.sub(decayed, tf.mul(tf.div(m, denom), lr / bc1)));
       }
     });

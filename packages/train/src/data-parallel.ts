@@ -68,8 +68,11 @@ export class DataParallel implements StepRunner {
       throw new RangeError(`DataParallel: threads must be a positive integer, got ${threads}.`);
     if (!(maxRows >= 1)) throw new RangeError(`DataParallel: maxRows must be at least 1, got ${maxRows}.`);
     const backend = options.backend ?? tf.getBackend();
-    if (threads > 1 && backendByTfName(backend)?.native) {
-      throw new Error(`DataParallel: native TensorFlow (the "${backend}" backend) uses every core by itself; train on one thread.`);
+    const info = backendByTfName(backend);
+    if (threads > 1 && info !== undefined && !info.workerThreads) {
+      throw new Error(
+        `DataParallel: worker threads add CPU cores to the wasm and cpu backends; the "${info.name}" backend ${info.native ? 'uses every core by itself' : 'runs on the GPU'}. Train on one thread.`,
+      );
     }
     const setup = threads > 1 ? [...(options.setup ?? []), ...attentionModules(model.config.attention)] : [];
     let offset = 0;

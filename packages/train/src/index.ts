@@ -1,4 +1,4 @@
-export { AdamW, decayedParameters, type AdamWOptions, type AdamWState } from './adamw';
+export { AdamW, decayedParameters, type AdamWOptions, type AdamWRunOptions, type AdamWState } from './adamw';
 export {
   CHECKPOINT_FORMAT,
   CheckpointError,

@@ -1,0 +1,143 @@
+/**
+ * Softmax cross-entropy's WebGPU kernels (the op and its gradient config are in
+ * `../cross-entropy.ts`). Each row of logits (N, V) is one workgroup of 256 lanes: the row's max,
+ * then Σ exp(x − max), each reduced through workgroup memory. Past 65535 rows (the most workgroups
+ * a dispatch dimension may have) a workgroup takes several rows in turn.
+ * Forward: 1 dispatch, loss (N) = log Σ exp(x − max) − (x[target] − max).
+ * Backward: 1 dispatch, dlogits (N, V) = (softmax − onehot(target))·dloss[row].
+ */
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { CrossEntropyGradKernel, CrossEntropyKernel } from '../cross-entropy';
+import { registerWebGPUKernel, runKernel } from './program';
+
+const WG = 256;
+const MAX_GROUPS = 65535;
+
+/** Workgroup reductions: every lane passes its part and gets the max or the sum. */
+const REDUCE = /* wgsl */ `
+var<workgroup> partial : array<f32, ${WG}>;
+fn workgroupReduce(value : f32, isMax : bool) -> f32 {
+  let lane = localId.x;
+  partial[lane] = value;
+  workgroupBarrier();
+  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
+    if (lane < s) {
+      let other = partial[lane + s];
+      partial[lane] = select(partial[lane] + other, max(partial[lane], other), isMax);
+    }
+    workgroupBarrier();
+  }
+  let total = partial[0];
+  workgroupBarrier();
+  return total;
+}
+
+/** The max and Σ exp(x − max) of the row starting at base. */
+fn rowMaxSum(base : i32, V : i32) -> vec2<f32> {
+  var m = -3.402823e38;
+  for (var v = i32(localId.x); v < V; v = v + ${WG}) { m = max(m, logits[base + v]); }
+  let rowMax = workgroupReduce(m, true);
+  var s = 0.0;
+  for (var v = i32(localId.x); v < V; v = v + ${WG}) { s = s + exp(logits[base + v] - rowMax); }
+  return vec2<f32>(rowMax, workgroupReduce(s, false));
+}
+`;
+
+/**
+ * The rows of a workgroup: `k` of `uniforms.perGroup`, row `group + k·groups`. The loop bound is a
+ * uniform, so the barriers inside stay in uniform control flow; rows past N compute row N − 1 and
+ * do not write.
+ */
+const FOR_EACH_ROW = /* wgsl */ `
+  let group = index / ${WG};
+  let N = uniforms.N;
+  let V = uniforms.V;
+  for (var k = 0; k < uniforms.perGroup; k = k + 1) {
+    let row = group + k * uniforms.groups;
+    let r = min(row, N - 1);
+    let base = r * V;
+    let stats = rowMaxSum(base, V);`;
+
+function layout(N: number) {
+  const groups = Math.max(1, Math.min(N, MAX_GROUPS));
+  return { groups, perGroup: Math.ceil(N / groups) };
+}
+
+const UNIFORMS = 'N : i32, V : i32, groups : i32, perGroup : i32,';
+
+const forward: KernelFunc = ({ inputs, backend }) => {
+  const { logits, targets } = inputs as Record<string, TensorInfo>;
+  const [N, V] = logits!.shape as [number, number];
+  const { groups, perGroup } = layout(N);
+  const code = /* wgsl */ `${REDUCE}
+fn main(index : i32) {${FOR_EACH_ROW}
+    if (row < N && localId.x == 0u) {
+      let t = targets[r];
+      if (t >= 0 && t < V) {
+        result[r] = -((logits[base + t] - stats.x) - log(stats.y));
+      } else {
+        result[r] = uniforms.nan; // a target out of range (WGSL has no NaN constant)
+      }
+    }
+  }
+}`;
+  return runKernel(
+    backend,
+    {
+      key: 'cross_entropy',
+      inputs: ['logits', 'targets'],
+      outputShape: [N],
+      layout: { kind: 'rows', groups, workgroupSize: WG },
+      uniforms: `${UNIFORMS} nan : f32,`,
+      code,
+    },
+    [logits!, targets!],
+    [
+      { type: 'int32', data: [N] },
+      { type: 'int32', data: [V] },
+      { type: 'int32', data: [groups] },
+      { type: 'int32', data: [perGroup] },
+      { type: 'float32', data: [Number.NaN] },
+    ],
+  );
+};
+
+const backward: KernelFunc = ({ inputs, backend }) => {
+  const { logits, targets, dy } = inputs as Record<string, TensorInfo>;
+  const [N, V] = logits!.shape as [number, number];
+  const { groups, perGroup } = layout(N);
+  const code = /* wgsl */ `${REDUCE}
+fn main(index : i32) {${FOR_EACH_ROW}
+    if (row < N) {
+      let lse = stats.x + log(stats.y);
+      let t = targets[r];
+      let g = dy[r];
+      for (var v = i32(localId.x); v < V; v = v + ${WG}) {
+        let p = exp(logits[base + v] - lse);
+        result[base + v] = (p - select(0.0, 1.0, v == t)) * g;
+      }
+    }
+  }
+}`;
+  return runKernel(
+    backend,
+    {
+      key: 'cross_entropy_grad',
+      inputs: ['logits', 'targets', 'dy'],
+      outputShape: [N, V],
+      layout: { kind: 'rows', groups, workgroupSize: WG },
+      uniforms: UNIFORMS,
+      code,
+    },
+    [logits!, targets!, dy!],
+    [
+      { type: 'int32', data: [N] },
+      { type: 'int32', data: [V] },
+      { type: 'int32', data: [groups] },
+      { type: 'int32', data: [perGroup] },
+    ],
+  );
+};
+
+registerWebGPUKernel(CrossEntropyKernel, forward);
+registerWebGPUKernel(CrossEntropyGradKernel, backward);

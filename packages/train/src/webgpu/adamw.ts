@@ -1,0 +1,118 @@
+/**
+ * AdamW's update as three elementwise WebGPU kernels per parameter, registered for 'webgpu' on
+ * import. `AdamW.step` (`../adamw.ts`) runs them where the backend has them; elsewhere it runs its
+ * reference, 13 tfjs ops (14 where the parameter decays), a dispatch each on webgpu:
+ *   m' = β1·m + (1−β1)·g;   v' = β2·v + (1−β2)·g²;   p' = p·decay − (m'/(√v'/√bc2 + eps))·(lr/bc1)
+ * each in the reference's order of operations, so both agree to float rounding. Every number that
+ * changes between steps or parameters (lr, betas, bias corrections, eps, the decay factor) is a
+ * uniform: each kernel compiles once. Tensors are viewed flat (one shader for every rank) and
+ * walked with a grid stride, so a parameter of any size fits the 65535-workgroup dispatch limit.
+ *
+ * The kernel names live here, not in `../adamw.ts`, so that file imports this one and not the
+ * other way round (an import cycle would register before the names exist).
+ */
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { registerWebGPUKernel, runWebGPUKernel } from '@scratchgpt/nn';
+
+/** `moment' = beta·moment + oneMinusBeta·grad` (inputs `moment`, `grad`). */
+export const AdamWFirstMomentKernel = 'ScratchgptAdamWFirstMoment';
+/** `moment' = beta·moment + oneMinusBeta·grad²` (inputs `moment`, `grad`). */
+export const AdamWSecondMomentKernel = 'ScratchgptAdamWSecondMoment';
+/** `param' = param·decay − (m/(√v/sqrtBc2 + eps))·stepSize` (inputs `param`, `m`, `v`: the new moments). */
+export const AdamWUpdateKernel = 'ScratchgptAdamWUpdate';
+
+export interface AdamWMomentAttrs {
+  beta: number;
+  /** `1 − beta`, computed in double precision as the reference does. */
+  oneMinusBeta: number;
+}
+
+export interface AdamWUpdateAttrs {
+  /** `1 − lr·weightDecay` for a decayed parameter, else 1 (`p·1` is exactly `p`). */
+  decay: number;
+  /** `√(1 − β2^t)`. */
+  sqrtBc2: number;
+  eps: number;
+  /** `lr / (1 − β1^t)`. */
+  stepSize: number;
+}
+
+const WG = 64;
+const MAX_GROUPS = 65535; // WebGPU's default maxComputeWorkgroupsPerDimension
+
+const float = (...data: number[]) => ({ type: 'float32' as const, data });
+const size = (t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
+/** The same data, seen as 1-D (what tfjs's own Reshape kernel returns). */
+const flat = (t: TensorInfo): TensorInfo => ({ dataId: t.dataId, shape: [size(t)], dtype: t.dtype });
+
+/** Runs `expression` (of element `i`) over every element of the flat output `[n]`, with a grid stride. */
+function elementwise(
+  backend: unknown,
+  key: string,
+  names: string[],
+  inputs: TensorInfo[],
+  outputShape: number[],
+  uniforms: string,
+  values: number[],
+  expression: string,
+): TensorInfo {
+  const n = size(inputs[0]!);
+  const code = /* wgsl */ `
+fn main(index : i32) {
+  let stride = i32(numWorkgroups.x) * ${WG};
+  for (var i = index; i < uniforms.size; i = i + stride) {
+    result[i] = ${expression};
+  }
+}`;
+  const out = runWebGPUKernel(
+    backend,
+    {
+      key,
+      inputs: names,
+      outputShape: [n],
+      layout: { kind: 'rows', groups: Math.min(MAX_GROUPS, Math.max(1, Math.ceil(n / WG))), workgroupSize: WG },
+      uniforms,
+      code,
+    },
+    inputs.map(flat),
+    values.map((v) => float(v)),
+  );
+  return { dataId: out.dataId, shape: outputShape, dtype: out.dtype };
+}
+
+function moment(square: boolean): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { moment, grad } = inputs as Record<string, TensorInfo>;
+    const { beta, oneMinusBeta } = attrs as unknown as AdamWMomentAttrs;
+    const g = square ? '(grad[i] * grad[i])' : 'grad[i]';
+    return elementwise(
+      backend,
+      `adamw_moment${square ? 2 : 1}`,
+      ['moment', 'grad'],
+      [moment!, grad!],
+      moment!.shape,
+      'beta : f32, oneMinusBeta : f32,',
+      [beta, oneMinusBeta],
+      `moment[i] * uniforms.beta + ${g} * uniforms.oneMinusBeta`,
+    );
+  };
+}
+
+const update: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { param, m, v } = inputs as Record<string, TensorInfo>;
+  const { decay, sqrtBc2, eps, stepSize } = attrs as unknown as AdamWUpdateAttrs;
+  return elementwise(
+    backend,
+    'adamw_update',
+    ['param', 'm', 'v'],
+    [param!, m!, v!],
+    param!.shape,
+    'decay : f32, sqrtBc2 : f32, eps : f32, stepSize : f32,',
+    [decay, sqrtBc2, eps, stepSize],
+    'param[i] * uniforms.decay - (m[i] / (sqrt(v[i]) / uniforms.sqrtBc2 + uniforms.eps)) * uniforms.stepSize',
+  );
+};
+
+registerWebGPUKernel(AdamWFirstMomentKernel, moment(false));
+registerWebGPUKernel(AdamWSecondMomentKernel, moment(true));
+registerWebGPUKernel(AdamWUpdateKernel, update);
