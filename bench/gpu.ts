@@ -19,9 +19,16 @@ interface Case {
   steps: number;
 }
 
-/** One step's cost on the active backend: seconds, and (on webgpu) dispatches and bytes. */
-async function measure(c: Case, fused: boolean): Promise<{ tokensPerSec: number; dispatches: number; bytes: number }> {
-  const config: GPTConfig = { ...presets[c.preset], fastPaths: fused };
+/**
+ * One step's cost on the active backend: seconds, and (on webgpu) dispatches and bytes. `layers`
+ * changes the preset's depth and `timed: false` skips the timing (for the dispatches per layer).
+ */
+async function measure(
+  c: Case,
+  fused: boolean,
+  { layers, timed = true }: { layers?: number; timed?: boolean } = {},
+): Promise<{ tokensPerSec: number; dispatches: number; bytes: number }> {
+  const config: GPTConfig = { ...presets[c.preset], fastPaths: fused, ...(layers ? { nLayer: layers } : {}) };
   const model = new GPT(config);
   const T = config.blockSize;
   const optimizer = new AdamW(model.namedParameters(), decayedParameters(model), { lr: 1e-3, betas: [0.9, 0.99], fused });
@@ -32,6 +39,7 @@ async function measure(c: Case, fused: boolean): Promise<{ tokensPerSec: number;
     gpuWork(true);
     await trainStep(model, [{ x, y }], optimizer);
     const work = gpuWork(true);
+    if (!timed) return { tokensPerSec: 0, ...work };
     const t = performance.now();
     for (let i = 0; i < c.steps; i++) await trainStep(model, [{ x, y }], optimizer);
     const seconds = (performance.now() - t) / 1000;
@@ -69,7 +77,7 @@ export const gpuSuite: Suite = {
       title: `Training on webgpu: ${label}`,
       note:
         'One optimizer step (forward, backward, clipping, AdamW) with `trainStep` on one thread. Dispatches and MB: the kernels one step runs and the bytes they read and write ' +
-        "(inputs + output of each), counted by `gpuWork()` of @scratchgpt/nn around the second step; they depend on the model and batch, not on the GPU. 'reference' is the same step " +
+        "(inputs + output of each), counted by `gpuWork()` of @scratchgpt/nn around the second step; they depend on the model and batch, not on the GPU. Per layer: the difference with the same model one layer shallower; the rest is embeddings, final LayerNorm, head, loss, norm and the other parameters' updates. 'reference' is the same step " +
         'without the fused kernels (`fastPaths: false`, AdamW `fused: false`): before this work. tokens/s: mean of the timed steps after a warm-up; the wasm column is the same step ' +
         `on the wasm backend, one thread, in the same run.${adapter.software ? ' On a software adapter the shakespeareChar row uses 2 rows (its 64 would take many minutes); its dispatches are those of any batch that fits in one pass.' : ''}`,
       columns: [
@@ -87,8 +95,13 @@ export const gpuSuite: Suite = {
     };
     for (const c of cases) {
       await startWebGPU({ allowSoftware: true });
+      const L = presets[c.preset].nLayer;
       const fused = await measure(c, true);
       const reference = await measure(c, false);
+      // Per layer: the step of the same model one layer shallower, subtracted.
+      const perLayer = fused.dispatches - (await measure(c, true, { layers: L - 1, timed: false })).dispatches;
+      const refPerLayer = reference.dispatches - (await measure(c, false, { layers: L - 1, timed: false })).dispatches;
+      const split = (total: number, per: number) => `${per} × ${L} + ${total - per * L}`;
       if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not start');
       const wasm = await measure(c, true);
       const T = presets[c.preset].blockSize;
@@ -99,7 +112,9 @@ export const gpuSuite: Suite = {
         c.preset,
         `${c.batch} × ${T}`,
         fused.dispatches,
+        split(fused.dispatches, perLayer),
         reference.dispatches,
+        split(reference.dispatches, refPerLayer),
         (fused.bytes / 1e6).toFixed(0),
         (reference.bytes / 1e6).toFixed(0),
         fused.tokensPerSec.toFixed(0),

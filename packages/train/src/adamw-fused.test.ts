@@ -94,6 +94,33 @@ describe('AdamW on webgpu (fused kernels) equals the reference', () => {
     tf.dispose([...pf, ...pr].map(([, p]) => p));
   });
 
+  it('scales the gradients in its kernels (clipping): the values of the reference given tf.mul(g, scale)', async () => {
+    const [pf, pr] = [makeParams(), makeParams()];
+    const fused = new AdamW(pf, DECAY);
+    const reference = new AdamW(pr, DECAY, { fused: false });
+    const scaled = (grads: Map<string, tf.Tensor>, scale: number) => new Map([...grads].map(([name, g]) => [name, tf.mul(g, scale)]));
+    for (const [t, scale] of [0.37, 1, 1e-3, 0.9].entries()) {
+      const grads = gradients(t);
+      const clipped = scaled(grads, scale); // what applyGradients gives the reference
+      fused.step(grads, LRS[t], scale);
+      reference.step(clipped, LRS[t]);
+      if (t === 0) {
+        // From zero moments, m' = (g·scale)·(1−β1) and v' = (g·scale)²·(1−β2): the same floats.
+        const [f, r] = [await fused.getState(), await reference.getState()];
+        for (const [name] of SHAPES) {
+          expect(Array.from(f.m[name]!), name).toEqual(Array.from(r.m[name]!));
+          expect(Array.from(f.v[name]!), name).toEqual(Array.from(r.v[name]!));
+        }
+      }
+      tf.dispose([...grads.values(), ...clipped.values()]);
+    }
+    for (const [i, [name]] of SHAPES.entries()) expect(await relDiff(pf[i]![1], pr[i]![1]), name).toBeLessThan(1e-6);
+    expect(await stateDiff(await fused.getState(), await reference.getState())).toBeLessThan(1e-6);
+    fused.dispose();
+    reference.dispose();
+    tf.dispose([...pf, ...pr].map(([, p]) => p));
+  });
+
   it('is three dispatches per parameter, against about a dozen for the reference; no tensor leaks', () => {
     const [pf, pr] = [makeParams(), makeParams()];
     const fused = new AdamW(pf, DECAY);
@@ -108,10 +135,16 @@ describe('AdamW on webgpu (fused kernels) equals the reference', () => {
     const fusedDispatches = gpuWork(true).dispatches;
     reference.step(grads, 2e-2);
     const referenceDispatches = gpuWork(true).dispatches;
+    fused.step(grads, 2e-2, 0.5);
+    const fusedScaledDispatches = gpuWork(true).dispatches;
+    reference.step(grads, 2e-2, 0.5);
+    const referenceScaledDispatches = gpuWork(true).dispatches;
     expect(tf.memory().numTensors).toBe(before);
     expect(fusedDispatches).toBe(3 * SHAPES.length);
-    // 13 ops a parameter, 14 where it decays.
+    expect(fusedScaledDispatches).toBe(3 * SHAPES.length); // a gradient scale costs the kernels nothing
+    // 13 ops a parameter, 14 where it decays; and a scale, one more.
     expect(referenceDispatches).toBe(13 * SHAPES.length + DECAY.size);
+    expect(referenceScaledDispatches).toBe(14 * SHAPES.length + DECAY.size);
     tf.dispose([...grads.values()]);
     fused.dispose();
     reference.dispose();
@@ -137,5 +170,24 @@ describe('AdamW elsewhere', () => {
     fused.dispose();
     reference.dispose();
     tf.dispose([...pf, ...pr].map(([, p]) => p));
+  });
+
+  it('applies a gradient scale as tf.mul(g, scale) before the step (cpu): the same numbers', async () => {
+    await tf.setBackend('cpu');
+    const [pa, pb] = [makeParams(), makeParams()];
+    const [a, b] = [new AdamW(pa, DECAY), new AdamW(pb, DECAY)];
+    expect(a.runsFused()).toBe(false);
+    for (const [t, lr] of LRS.entries()) {
+      const grads = gradients(t);
+      const scaled = new Map([...grads].map(([name, g]) => [name, tf.mul(g, 0.3)]));
+      a.step(grads, lr, 0.3);
+      b.step(scaled, lr);
+      tf.dispose([...grads.values(), ...scaled.values()]);
+    }
+    for (const [i] of SHAPES.entries()) expect(await maxAbsDiff(pa[i]![1], pb[i]![1])).toBe(0);
+    expect(await a.getState()).toEqual(await b.getState());
+    a.dispose();
+    b.dispose();
+    tf.dispose([...pa, ...pb].map(([, p]) => p));
   });
 });

@@ -7,7 +7,8 @@
  * On a backend with the fused kernels (webgpu: `webgpu/adamw.ts`) a parameter's update is three
  * dispatches (m', v', p') instead of 13 tfjs ops (14 where it decays); elsewhere, or with `fused: false`, it
  * is the composite of tfjs ops in `step`, the reference. Both compute the same expressions in the
- * same order; the state (and so the checkpoints) is the same.
+ * same order; the state (and so the checkpoints) is the same. A `gradScale` (clipping) costs the
+ * fused kernels nothing (a uniform) and the reference one `tf.mul` per gradient.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backendHasKernel, Linear, runFused, type Module } from '@scratchgpt/nn';
@@ -82,29 +83,38 @@ export class AdamW {
     }
   }
 
-  /** One update from gradients keyed by parameter name (missing ones are skipped, as PyTorch does for `None`). */
-  step(grads: ReadonlyMap<string, tf.Tensor>, lr = this.lr): void {
+  /** Whether `step` runs the fused kernels on the active backend (then a `gradScale` costs nothing). */
+  runsFused(): boolean {
+    return this.fused && backendHasKernel(AdamWUpdateKernel); // the three are registered together
+  }
+
+  /**
+   * One update from gradients keyed by parameter name (missing ones are skipped, as PyTorch does
+   * for `None`), each multiplied by `gradScale` first (clipping: the same values as passing
+   * `tf.mul(g, gradScale)`).
+   */
+  step(grads: ReadonlyMap<string, tf.Tensor>, lr = this.lr, gradScale = 1): void {
     this.stepCount++;
     const [b1, b2] = this.betas;
     const bc1 = 1 - b1 ** this.stepCount;
     const bc2 = 1 - b2 ** this.stepCount;
-    const fused = this.fused && backendHasKernel(AdamWUpdateKernel); // the three are registered together
+    const fused = this.runsFused();
     tf.tidy(() => {
       for (const [name, { param, decay, m, v }] of this.slots) {
-        const g = grads.get(name);
-        if (g === undefined) continue;
+        const unscaled = grads.get(name);
+        if (unscaled === undefined) continue;
         const decays = decay && this.weightDecay > 0;
         if (fused) {
-          tf.util.assertShapesMatch(g.shape, param.shape, `AdamW: the gradient of "${name}"`);
-          m.assign(runFused(AdamWFirstMomentKernel, { moment: m, grad: g }, { beta: b1, oneMinusBeta: 1 - b1 } satisfies AdamWMomentAttrs));
-          v.assign(
-            runFused(AdamWSecondMomentKernel, { moment: v, grad: g }, { beta: b2, oneMinusBeta: 1 - b2 } satisfies AdamWMomentAttrs),
-          );
+          tf.util.assertShapesMatch(unscaled.shape, param.shape, `AdamW: the gradient of "${name}"`);
+          const moment = (beta: number) => ({ beta, oneMinusBeta: 1 - beta, gradScale }) satisfies AdamWMomentAttrs;
+          m.assign(runFused(AdamWFirstMomentKernel, { moment: m, grad: unscaled }, moment(b1)));
+          v.assign(runFused(AdamWSecondMomentKernel, { moment: v, grad: unscaled }, moment(b2)));
           const attrs = { decay: decays ? 1 - lr * this.weightDecay : 1, sqrtBc2: Math.sqrt(bc2), eps: this.eps, stepSize: lr / bc1 };
           param.assign(runFused(AdamWUpdateKernel, { param, m, v }, attrs satisfies AdamWUpdateAttrs));
           continue;
         }
         // The reference, the same expressions as the kernels.
+        const g = gradScale === 1 ? unscaled : tf.mul(unscaled, gradScale);
         m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
         v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2)));
         const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), this.eps);

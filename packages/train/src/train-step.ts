@@ -12,7 +12,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '@scratchgpt/data';
 import type { GPT } from '@scratchgpt/model';
+import { backendHasKernel, runFused } from '@scratchgpt/nn';
 import type { AdamW } from './adamw';
+import { SumOfSquaresKernel } from './webgpu/sum-squares';
 
 /** A batch of inputs and targets `(B, T)`, as tensors (e.g. `batch.toTensors(tf)`). */
 export interface TensorBatch {
@@ -70,13 +72,35 @@ export function accumulateGradients(model: GPT, parts: readonly WeightedBatch[])
   return { losses, grads: sums };
 }
 
+/** How a step runs, which changes no number beyond float rounding (as `AdamWRunOptions`). */
+export interface StepRunOptions {
+  /** Use the fused kernels where the backend has them (webgpu). Default true; false: always the reference. */
+  fused?: boolean;
+}
+
+/**
+ * `Σ_t Σ_i t[i]²` over `tensors` (the square of their global norm), a scalar. On a backend with the
+ * fused kernel (webgpu: `webgpu/sum-squares.ts`) a few dispatches for all of them; elsewhere, or with
+ * `fused: false`, the reference: `addN(sum(square(t)))`, two ops per tensor and the AddN.
+ */
+export function sumOfSquares(tensors: readonly tf.Tensor[], options: StepRunOptions = {}): tf.Scalar {
+  if ((options.fused ?? true) && tensors.length > 0 && backendHasKernel(SumOfSquaresKernel)) {
+    return runFused(SumOfSquaresKernel, tensors as unknown as tf.NamedTensorMap);
+  }
+  return tf.tidy(() => tf.addN(tensors.map((g) => tf.sum(tf.square(g)))) as tf.Scalar);
+}
+
 /**
  * The step's loss (the parts' weighted losses summed in order) and the global gradient norm, in
  * one asynchronous read. Disposes `losses`; keeps `grads`, unless the read fails.
  */
-export async function measureStep(losses: readonly tf.Scalar[], grads: ReadonlyMap<string, tf.Tensor>): Promise<TrainStepResult> {
+export async function measureStep(
+  losses: readonly tf.Scalar[],
+  grads: ReadonlyMap<string, tf.Tensor>,
+  options: StepRunOptions = {},
+): Promise<TrainStepResult> {
   const packed = tf.tidy(() => {
-    const squares = tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g)))); // Σ‖g‖²
+    const squares = sumOfSquares([...grads.values()], options); // Σ‖g‖²
     return tf.concat([tf.stack([...losses]), tf.reshape(squares, [1])]); // (parts + 1)
   });
   tf.dispose([...losses]);
@@ -96,7 +120,8 @@ export async function measureStep(losses: readonly tf.Scalar[], grads: ReadonlyM
 /**
  * Clips `grads` to a global norm (as torch.nn.utils.clip_grad_norm_) and applies them with the
  * optimizer, unless the loss or the norm is not finite (then nothing is applied: the caller
- * stops). Disposes `grads`.
+ * stops). Disposes `grads`. Where the optimizer runs its fused kernels, they scale the gradients
+ * as they read them (`AdamW.step`'s `gradScale`, the same values) instead of a `tf.mul` each.
  */
 export function applyGradients(
   grads: Map<string, tf.Tensor>,
@@ -109,6 +134,10 @@ export function applyGradients(
     if (!Number.isFinite(measured.loss) || !Number.isFinite(measured.gradNorm)) return measured;
     if (gradClip > 0 && measured.gradNorm > gradClip) {
       const scale = gradClip / (measured.gradNorm + 1e-6);
+      if (optimizer.runsFused?.()) {
+        optimizer.step(grads, options.lr, scale);
+        return measured;
+      }
       for (const [name, g] of grads) {
         grads.set(name, tf.mul(g, scale));
         g.dispose();
@@ -121,7 +150,10 @@ export function applyGradients(
   }
 }
 
-/** One step: gradients of the mean loss over every row of the micro-batches, clipped, applied. */
+/**
+ * One step: gradients of the mean loss over every row of the micro-batches, clipped, applied. The
+ * optimizer's `fused` also chooses the norm's kernel (`fused: false`: the reference throughout).
+ */
 export async function trainStep(
   model: GPT,
   microBatches: readonly TensorBatch[],
@@ -135,7 +167,7 @@ export async function trainStep(
     model,
     microBatches.map((b) => ({ ...b, weight: b.x.shape[0]! / rows })),
   );
-  return applyGradients(grads, await measureStep(losses, grads), optimizer, options);
+  return applyGradients(grads, await measureStep(losses, grads, { fused: optimizer.fused }), optimizer, options);
 }
 
 /** Rows of one micro-batch that one thread runs in one forward + backward pass, and their share of the step's loss. */
@@ -201,7 +233,7 @@ export const localSteps: ParallelFactory = async (model, { maxRows }) => ({
     if (microBatches.length === 0) throw new Error('StepRunner.step: pass at least one micro-batch.');
     const [mine] = planPasses(microBatches, 1, maxRows);
     const { losses, grads } = passGradients(model, mine!, microBatches[0]!.blockSize);
-    return applyGradients(grads, await measureStep(losses, grads), optimizer, options);
+    return applyGradients(grads, await measureStep(losses, grads, { fused: optimizer.fused }), optimizer, options);
   },
   async close() {},
 });

@@ -34,7 +34,13 @@ describe('startWebGPU (lavapipe in CI)', () => {
     const x = tf.ones([4]);
     const bad = runKernel(
       tf.backend(),
-      { key: 'invalid_on_purpose', inputs: ['x'], outputShape: [4], layout: { kind: 'elementwise' }, code: 'fn main(index : i32) { result[index] = undefinedName; }' },
+      {
+        key: 'invalid_on_purpose',
+        inputs: ['x'],
+        outputShape: [4],
+        layout: { kind: 'elementwise' },
+        code: 'fn main(index : i32) { result[index] = undefinedName; }',
+      },
       [x],
     );
     const y = tf.engine().makeTensorFromTensorInfo(bad);

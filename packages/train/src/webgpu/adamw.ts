@@ -3,7 +3,9 @@
  * import. `AdamW.step` (`../adamw.ts`) runs them where the backend has them; elsewhere it runs its
  * reference, 13 tfjs ops (14 where the parameter decays), a dispatch each on webgpu:
  *   m' = β1·m + (1−β1)·g;   v' = β2·v + (1−β2)·g²;   p' = p·decay − (m'/(√v'/√bc2 + eps))·(lr/bc1)
- * each in the reference's order of operations, so both agree to float rounding. Every number that
+ * each in the reference's order of operations, so both agree to float rounding. The moment kernels
+ * first scale the gradient, `g = grad·gradScale` (clipping: a float32 product, as the reference's
+ * `tf.mul(grad, gradScale)`, so the same value; 1 when nothing is clipped). Every number that
  * changes between steps or parameters (lr, betas, bias corrections, eps, the decay factor) is a
  * uniform: each kernel compiles once. Tensors are viewed flat (one shader for every rank) and
  * walked with a grid stride, so a parameter of any size fits the 65535-workgroup dispatch limit.
@@ -14,9 +16,9 @@
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { registerWebGPUKernel, runWebGPUKernel } from '@scratchgpt/nn';
 
-/** `moment' = beta·moment + oneMinusBeta·grad` (inputs `moment`, `grad`). */
+/** `moment' = beta·moment + oneMinusBeta·g`, `g = grad·gradScale` (inputs `moment`, `grad`). */
 export const AdamWFirstMomentKernel = 'ScratchgptAdamWFirstMoment';
-/** `moment' = beta·moment + oneMinusBeta·grad²` (inputs `moment`, `grad`). */
+/** `moment' = beta·moment + oneMinusBeta·g²`, `g = grad·gradScale` (inputs `moment`, `grad`). */
 export const AdamWSecondMomentKernel = 'ScratchgptAdamWSecondMoment';
 /** `param' = param·decay − (m/(√v/sqrtBc2 + eps))·stepSize` (inputs `param`, `m`, `v`: the new moments). */
 export const AdamWUpdateKernel = 'ScratchgptAdamWUpdate';
@@ -25,6 +27,8 @@ export interface AdamWMomentAttrs {
   beta: number;
   /** `1 − beta`, computed in double precision as the reference does. */
   oneMinusBeta: number;
+  /** Multiplies the gradient first (clipping). Default 1. */
+  gradScale?: number;
 }
 
 export interface AdamWUpdateAttrs {
@@ -83,17 +87,17 @@ fn main(index : i32) {
 function moment(square: boolean): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { moment, grad } = inputs as Record<string, TensorInfo>;
-    const { beta, oneMinusBeta } = attrs as unknown as AdamWMomentAttrs;
-    const g = square ? '(grad[i] * grad[i])' : 'grad[i]';
+    const { beta, oneMinusBeta, gradScale = 1 } = attrs as unknown as AdamWMomentAttrs;
+    const g = '(grad[i] * uniforms.gradScale)';
     return elementwise(
       backend,
       `adamw_moment${square ? 2 : 1}`,
       ['moment', 'grad'],
       [moment!, grad!],
       moment!.shape,
-      'beta : f32, oneMinusBeta : f32,',
-      [beta, oneMinusBeta],
-      `moment[i] * uniforms.beta + ${g} * uniforms.oneMinusBeta`,
+      'beta : f32, oneMinusBeta : f32, gradScale : f32,',
+      [beta, oneMinusBeta, gradScale],
+      `moment[i] * uniforms.beta + ${square ? `(${g} * ${g})` : g} * uniforms.oneMinusBeta`,
     );
   };
 }
