@@ -8,38 +8,21 @@
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { CrossEntropyGradKernel, CrossEntropyKernel } from '../cross-entropy';
-import { registerWebGPUKernel, runKernel } from './program';
+import { registerWebGPUKernel, runKernel, workgroupReduceWgsl } from './program';
 
 const WG = 256;
 const MAX_GROUPS = 65535;
 
-/** Workgroup reductions: every lane passes its part and gets the max or the sum. */
-const REDUCE = /* wgsl */ `
-var<workgroup> partial : array<f32, ${WG}>;
-fn workgroupReduce(value : f32, isMax : bool) -> f32 {
-  let lane = localId.x;
-  partial[lane] = value;
-  workgroupBarrier();
-  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
-    if (lane < s) {
-      let other = partial[lane + s];
-      partial[lane] = select(partial[lane] + other, max(partial[lane], other), isMax);
-    }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier();
-  return total;
-}
-
+/** Workgroup reductions, and a row's max and Σ exp. */
+const REDUCE = /* wgsl */ `${workgroupReduceWgsl(WG)}
 /** The max and Σ exp(x − max) of the row starting at base. */
 fn rowMaxSum(base : i32, V : i32) -> vec2<f32> {
   var m = -3.402823e38;
   for (var v = i32(localId.x); v < V; v = v + ${WG}) { m = max(m, logits[base + v]); }
-  let rowMax = workgroupReduce(m, true);
+  let rowMax = workgroupMax(m);
   var s = 0.0;
   for (var v = i32(localId.x); v < V; v = v + ${WG}) { s = s + exp(logits[base + v] - rowMax); }
-  return vec2<f32>(rowMax, workgroupReduce(s, false));
+  return vec2<f32>(rowMax, workgroupSum(s));
 }
 `;
 

@@ -13,26 +13,11 @@ import {
   LayerNormStatsKernel,
   type LayerNormAttrs,
 } from '../layer-norm';
-import { registerWebGPUKernel, runKernel } from './program';
+import { registerWebGPUKernel, runKernel, workgroupReduceWgsl } from './program';
 
 const WG = 64;
 
-/** A workgroup sum: every lane passes its part and gets the total. */
-const REDUCE = /* wgsl */ `
-var<workgroup> partial : array<f32, ${WG}>;
-fn workgroupSum(value : f32) -> f32 {
-  let lane = localId.x;
-  partial[lane] = value;
-  workgroupBarrier();
-  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
-    if (lane < s) { partial[lane] = partial[lane] + partial[lane + s]; }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier();
-  return total;
-}
-`;
+const REDUCE = workgroupReduceWgsl(WG);
 
 /** Row statistics of `x` at row `base / C`: mean and 1/√(var + eps). */
 const ROW_STATS = /* wgsl */ `

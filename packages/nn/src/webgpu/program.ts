@@ -79,6 +79,35 @@ export function registerWebGPUKernel(name: string, kernelFunc: KernelFunc): void
   if (getKernel(name, 'webgpu') === undefined) registerKernel({ kernelName: name, backendName: 'webgpu', kernelFunc });
 }
 
+/**
+ * Workgroup reductions for `rows` kernels of `lanes` lanes (a power of two): `workgroupSum(v)` and
+ * `workgroupMax(v)`, where every lane passes its part and gets the result (a tree through
+ * workgroup memory; call them from uniform control flow, as they hold barriers).
+ */
+export function workgroupReduceWgsl(lanes: number): string {
+  if (!(lanes > 1 && (lanes & (lanes - 1)) === 0)) throw new Error(`workgroupReduceWgsl: lanes must be a power of two, got ${lanes}.`);
+  return /* wgsl */ `
+var<workgroup> partial : array<f32, ${lanes}>;
+fn workgroupReduce(value : f32, isMax : bool) -> f32 {
+  let lane = localId.x;
+  partial[lane] = value;
+  workgroupBarrier();
+  for (var s = ${lanes / 2}u; s > 0u; s = s >> 1u) {
+    if (lane < s) {
+      let other = partial[lane + s];
+      partial[lane] = select(partial[lane] + other, max(partial[lane], other), isMax);
+    }
+    workgroupBarrier();
+  }
+  let total = partial[0];
+  workgroupBarrier();
+  return total;
+}
+fn workgroupSum(value : f32) -> f32 { return workgroupReduce(value, false); }
+fn workgroupMax(value : f32) -> f32 { return workgroupReduce(value, true); }
+`;
+}
+
 /** WGSL's erf is missing: Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), as tfjs's own Erf kernels. */
 export const ERF_WGSL = /* wgsl */ `
 fn erf_(x : f32) -> f32 {

@@ -17,7 +17,7 @@
  * other way round (as `adamw.ts`).
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { registerWebGPUKernel, runWebGPUKernel } from '@scratchgpt/nn';
+import { registerWebGPUKernel, runWebGPUKernel, workgroupReduceWgsl } from '@scratchgpt/nn';
 
 /** `Σ_t Σ_i x_t[i]²`, a float32 scalar; inputs: the tensors, as an array (as AddN's). */
 export const SumOfSquaresKernel = 'ScratchgptSumOfSquares';
@@ -34,22 +34,7 @@ const size = (t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
 /** The same data, seen as 1-D: one shader for every rank. */
 const flat = (t: TensorInfo): TensorInfo => ({ dataId: t.dataId, shape: [size(t)], dtype: t.dtype });
 
-/** A workgroup sum: every lane passes its part and gets the total. */
-const REDUCE = /* wgsl */ `
-var<workgroup> partial : array<f32, ${WG}>;
-fn workgroupSum(value : f32) -> f32 {
-  let lane = localId.x;
-  partial[lane] = value;
-  workgroupBarrier();
-  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
-    if (lane < s) { partial[lane] = partial[lane] + partial[lane + s]; }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier();
-  return total;
-}
-`;
+const REDUCE = workgroupReduceWgsl(WG);
 
 /** WGSL of a dispatch over `k` tensors (`x0`…), with or without the previous partial sums (`carry`). */
 function code(k: number, carry: boolean): string {
