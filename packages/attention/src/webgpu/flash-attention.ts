@@ -56,6 +56,24 @@ fn rowCoords(index : i32) -> vec4<i32> {
   let bh = index / uniforms.T;
   return vec4<i32>(bh / uniforms.nh, bh % uniforms.nh, index % uniforms.T, bh);
 }
+
+/** Offset in qkv of head h's part (0: q, 1: k, 2: v) at position t of batch b. */
+fn qkvAt(b : i32, t : i32, h : i32, part : i32) -> i32 {
+  let C = uniforms.nh * HS;
+  return (b * uniforms.T + t) * 3 * C + part * C + h * HS;
+}
+
+/** Offset of head h at position t of batch b in a (B, T, C) tensor (the output, dO). */
+fn headAt(b : i32, t : i32, h : i32) -> i32 {
+  return (b * uniforms.T + t) * uniforms.nh * HS + h * HS;
+}
+
+/** Σ_d x[d]·qkv[base + d], with x in registers. */
+fn dotAt(x : ptr<function, array<f32, HS>>, base : i32) -> f32 {
+  var s = 0.0;
+  for (var d = 0; d < HS; d = d + 1) { s = s + (*x)[d] * qkv[base + d]; }
+  return s;
+}
 `;
 }
 
@@ -63,32 +81,27 @@ const forwardCode = (hs: number, dropout: boolean) => /* wgsl */ `${prelude(hs, 
 fn main(index : i32) {
   if (index >= uniforms.nRows) { return; }
   // 1. The row: query i of head h in batch b; q_i into registers.
-  let T = uniforms.T;
-  let C = uniforms.nh * HS;
   let rc = rowCoords(index);
   let b = rc.x; let h = rc.y; let i = rc.z; let bh = rc.w;
-  let qBase = (b * T + i) * 3 * C + h * HS;
   var q : array<f32, HS>;
-  for (var d = 0; d < HS; d = d + 1) { q[d] = qkv[qBase + d]; }
+  for (var d = 0; d < HS; d = d + 1) { q[d] = qkv[qkvAt(b, i, h, 0) + d]; }
   // 2. Online softmax over keys j ≤ i: running max m, running sum l, acc = Σ exp(s − m)·Z·v.
   var m = -3.0e38;
   var l = 0.0;
   var acc : array<f32, HS>;
   for (var j = 0; j <= i; j = j + 1) {
-    let kBase = (b * T + j) * 3 * C + C + h * HS;
-    var s = 0.0;
-    for (var d = 0; d < HS; d = d + 1) { s = s + q[d] * qkv[kBase + d]; }
-    s = s * uniforms.scale;
+    let s = dotAt(&q, qkvAt(b, j, h, 1)) * uniforms.scale;
     let mNew = max(m, s);
     let correction = exp(m - mNew);
     let p = exp(s - mNew);
     l = l * correction + p;
     let pz = p * dropScale(bh, i, j);
-    for (var d = 0; d < HS; d = d + 1) { acc[d] = acc[d] * correction + pz * qkv[kBase + C + d]; }
+    let vBase = qkvAt(b, j, h, 2);
+    for (var d = 0; d < HS; d = d + 1) { acc[d] = acc[d] * correction + pz * qkv[vBase + d]; }
     m = mNew;
   }
   // 3. Normalised, heads merged: (b, i, h·HS + d).
-  let oBase = (b * T + i) * C + h * HS;
+  let oBase = headAt(b, i, h);
   for (var d = 0; d < HS; d = d + 1) { result[oBase + d] = acc[d] / l; }
 }`;
 
@@ -96,17 +109,14 @@ const rowGradCode = (hs: number, dropout: boolean) => /* wgsl */ `${prelude(hs, 
 fn main(index : i32) {
   if (index >= uniforms.nRows) { return; }
   // 1. The row (b, h, i): q_i and dO_i into registers; D = dO_i·O_i.
-  let T = uniforms.T;
-  let C = uniforms.nh * HS;
   let rc = rowCoords(index);
   let b = rc.x; let h = rc.y; let i = rc.z; let bh = rc.w;
-  let qBase = (b * T + i) * 3 * C + h * HS;
-  let oBase = (b * T + i) * C + h * HS;
+  let oBase = headAt(b, i, h);
   var q : array<f32, HS>;
   var g : array<f32, HS>;
   var D = 0.0;
   for (var d = 0; d < HS; d = d + 1) {
-    q[d] = qkv[qBase + d];
+    q[d] = qkv[qkvAt(b, i, h, 0) + d];
     g[d] = dy[oBase + d];
     D = D + g[d] * attnOut[oBase + d];
   }
@@ -114,10 +124,7 @@ fn main(index : i32) {
   var m = -3.0e38;
   var l = 0.0;
   for (var j = 0; j <= i; j = j + 1) {
-    let kBase = (b * T + j) * 3 * C + C + h * HS;
-    var s = 0.0;
-    for (var d = 0; d < HS; d = d + 1) { s = s + q[d] * qkv[kBase + d]; }
-    s = s * uniforms.scale;
+    let s = dotAt(&q, qkvAt(b, j, h, 1)) * uniforms.scale;
     let mNew = max(m, s);
     l = l * exp(m - mNew) + exp(s - mNew);
     m = mNew;
@@ -126,15 +133,9 @@ fn main(index : i32) {
   // 3. dQ_i = scale·Σ_j P_ij (Z_ij dO_i·v_j − D) k_j.
   var acc : array<f32, HS>;
   for (var j = 0; j <= i; j = j + 1) {
-    let kBase = (b * T + j) * 3 * C + C + h * HS;
-    var s = 0.0;
-    var gv = 0.0;
-    for (var d = 0; d < HS; d = d + 1) {
-      s = s + q[d] * qkv[kBase + d];
-      gv = gv + g[d] * qkv[kBase + C + d];
-    }
-    let p = exp(s * uniforms.scale - L);
-    let ds = p * (gv * dropScale(bh, i, j) - D);
+    let kBase = qkvAt(b, j, h, 1);
+    let p = exp(dotAt(&q, kBase) * uniforms.scale - L);
+    let ds = p * (dotAt(&g, qkvAt(b, j, h, 2)) * dropScale(bh, i, j) - D);
     for (var d = 0; d < HS; d = d + 1) { acc[d] = acc[d] + ds * qkv[kBase + d]; }
   }
   // 4. [dQ_i, L, D] at row index.
@@ -148,28 +149,21 @@ const dqkvCode = (hs: number, dropout: boolean) => /* wgsl */ `${prelude(hs, dro
 fn main(index : i32) {
   if (index >= uniforms.nRows) { return; }
   // 1. The row (b, h, j): k_j and v_j into registers.
-  let T = uniforms.T;
-  let C = uniforms.nh * HS;
   let rc = rowCoords(index);
   let b = rc.x; let h = rc.y; let j = rc.z; let bh = rc.w;
-  let kBase = (b * T + j) * 3 * C + C + h * HS;
   var k : array<f32, HS>;
   var v : array<f32, HS>;
-  for (var d = 0; d < HS; d = d + 1) { k[d] = qkv[kBase + d]; v[d] = qkv[kBase + C + d]; }
+  for (var d = 0; d < HS; d = d + 1) { k[d] = qkv[qkvAt(b, j, h, 1) + d]; v[d] = qkv[qkvAt(b, j, h, 2) + d]; }
   // 2. Over queries i ≥ j: P_ij from L_i, dS_ij from D_i; dK += dS·q_i, dV += P·Z·dO_i.
   var dk : array<f32, HS>;
   var dv : array<f32, HS>;
-  for (var i = j; i < T; i = i + 1) {
-    let qBase = (b * T + i) * 3 * C + h * HS;
-    let gBase = (b * T + i) * C + h * HS;
-    let r = (bh * T + i) * (HS + 2);
-    var s = 0.0;
+  for (var i = j; i < uniforms.T; i = i + 1) {
+    let qBase = qkvAt(b, i, h, 0);
+    let gBase = headAt(b, i, h);
+    let r = (bh * uniforms.T + i) * (HS + 2);
     var gv = 0.0;
-    for (var d = 0; d < HS; d = d + 1) {
-      s = s + qkv[qBase + d] * k[d];
-      gv = gv + dy[gBase + d] * v[d];
-    }
-    let p = exp(s * uniforms.scale - rows[r + HS]);
+    for (var d = 0; d < HS; d = d + 1) { gv = gv + dy[gBase + d] * v[d]; }
+    let p = exp(dotAt(&k, qBase) * uniforms.scale - rows[r + HS]);
     let z = dropScale(bh, i, j);
     let ds = p * (gv * z - rows[r + HS + 1]);
     let pz = p * z;
@@ -179,7 +173,8 @@ fn main(index : i32) {
     }
   }
   // 3. dq | dk | dv of head h at (b, j): dQ_j copied from the row kernel's output.
-  let w = (b * T + j) * 3 * C + h * HS;
+  let w = qkvAt(b, j, h, 0);
+  let C = uniforms.nh * HS;
   let rj = index * (HS + 2);
   for (var d = 0; d < HS; d = d + 1) {
     result[w + d] = rows[rj + d];
