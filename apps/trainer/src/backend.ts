@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { backendsFor, SoftwareAdapterError, startWebGPU, type BackendInfo } from '@scratchgpt/nn'; // importing it also registers the gradients and kernels the models need
+import { backendsFor, NoWebGPUAdapterError, SoftwareAdapterError, startWebGPU, type BackendInfo } from '@scratchgpt/nn'; // importing it also registers the gradients and kernels the models need
 
 const NODE_BACKENDS = backendsFor('node');
 
@@ -60,12 +60,20 @@ function installHint(b: BackendInfo): string {
 }
 
 /** Starts webgpu: the adapter's name, or why it did not start. */
-async function startGpu(allowSoftware: boolean): Promise<{ adapter: string } | { failed: string; software: boolean }> {
+async function startGpu(allowSoftware: boolean): Promise<{ adapter: string } | { failed: string; skipped: string }> {
   try {
     const adapter = await startWebGPU({ allowSoftware });
     return { adapter: `${adapter.description}${adapter.software ? ': a software adapter, a CPU emulating a GPU' : ''}` };
   } catch (error) {
-    return { failed: (error as Error).message, software: error instanceof SoftwareAdapterError };
+    const failed = (error as Error).message;
+    // What `auto` says when it goes on: nothing to use is not a failure; anything else is named.
+    const skipped =
+      error instanceof SoftwareAdapterError
+        ? 'webgpu has only a software adapter'
+        : error instanceof NoWebGPUAdapterError
+          ? 'no GPU for webgpu'
+          : `webgpu did not start (${failed})`;
+    return { failed, skipped };
   }
 }
 
@@ -92,7 +100,7 @@ export async function selectBackend(choice: BackendChoice): Promise<ActiveBacken
     if (b.name === 'webgpu') {
       const gpu = await startGpu(false);
       if ('adapter' in gpu) return { name: b.name, reason: `auto: ${[...skipped, `adapter: ${gpu.adapter}`].join(', ')}` };
-      skipped.push('failed' in gpu && gpu.software ? 'webgpu has only a software adapter' : 'no GPU for webgpu');
+      skipped.push(gpu.skipped);
       continue;
     }
     if (b.native && !(await importNative(b))) {

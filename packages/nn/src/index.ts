@@ -8,6 +8,7 @@ export { backendHasKernel, runFused } from './fused';
 export { layerNorm, layerNormReference } from './layer-norm';
 export {
   gpuWork,
+  NoWebGPUAdapterError,
   SoftwareAdapterError,
   startWebGPU,
   webgpuAdapter,

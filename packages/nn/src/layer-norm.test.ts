@@ -29,6 +29,16 @@ describe('layerNorm on webgpu (fused kernels) equals the reference', () => {
     tf.dispose([x, w, b]);
   });
 
+  it('runs grids over WebGPU’s 65,535 workgroups (70,000 rows: the backend folds the grid)', async () => {
+    const x = tf.randomNormal([70_000, 4], 0, 1, 'float32', 4);
+    const w = tf.randomNormal([4], 1, 0.2, 'float32', 5);
+    const { value, grads } = await compareFused((fused, xi, wi) => layerNorm(xi, wi, null, 1e-5, { fused }), [x, w]);
+    expect(value).toBeLessThan(1e-5);
+    expect(grads[0]).toBeLessThan(1e-4);
+    expect(grads[1]).toBeLessThan(5e-3); // a sum over 70,000 rows in another order
+    tf.dispose([x, w]);
+  }, 120_000);
+
   it('is one dispatch forward, against several for the reference', async () => {
     const x = tf.randomNormal([8, 32]);
     const w = tf.ones([32]);

@@ -64,26 +64,46 @@ export function webgpuAdapter(): WebGPUAdapter | undefined {
 
 const SOFTWARE = /llvmpipe|lavapipe|swiftshader|software|microsoft basic render/i;
 
-async function nodeGpu(): Promise<GPU> {
-  let mod: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
-  try {
-    // A specifier bundlers do not follow: browser bundles must not pull in a Node addon.
-    const specifier = 'webgpu';
-    mod = (await import(/* @vite-ignore */ specifier)) as typeof mod;
-  } catch (error) {
-    throw new Error(
-      'WebGPU in Node needs the optional package `webgpu` (Dawn). Install it beside scratchgpt (`pnpm add webgpu@0.6.2`), or use --backend wasm.',
-      { cause: error },
-    );
-  }
-  process.env.XDG_RUNTIME_DIR ??= (await import('node:os')).tmpdir(); // Mesa's Vulkan drivers expect one
-  Object.assign(globalThis, mod.globals); // GPUBufferUsage, GPUMapMode, … which tfjs reads as globals
-  const gpu = mod.create([]);
-  // tfjs's WebGPUBackend checks navigator.gpu (Node 20 has no navigator; later ones have no gpu).
-  const g = globalThis as { navigator?: object };
+/** Dawn's `GPU` in Node, made once (without touching `navigator`: see `exposeGpu`). */
+let dawn: Promise<GPU> | undefined;
+
+function nodeGpu(): Promise<GPU> {
+  dawn ??= (async () => {
+    let mod: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
+    try {
+      // A specifier bundlers do not follow: browser bundles must not pull in a Node addon.
+      const specifier = 'webgpu';
+      mod = (await import(/* @vite-ignore */ specifier)) as typeof mod;
+    } catch (error) {
+      const { code, message } = error as NodeJS.ErrnoException;
+      const missing = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && /['"]webgpu['"]/.test(message);
+      throw new Error(
+        missing
+          ? 'WebGPU in Node needs the optional package `webgpu` (Dawn). Install it beside scratchgpt (`pnpm add webgpu@0.6.2`), or use --backend wasm.'
+          : `The \`webgpu\` package (Dawn) is installed but did not load: ${message}. Reinstall it for this platform, or use --backend wasm.`,
+        { cause: error },
+      );
+    }
+    process.env.XDG_RUNTIME_DIR ??= (await import('node:os')).tmpdir(); // Mesa's Vulkan drivers expect one
+    Object.assign(globalThis, mod.globals); // GPUBufferUsage, GPUMapMode, … which tfjs reads as globals
+    return mod.create([]);
+  })();
+  dawn.catch(() => {
+    dawn = undefined; // a failed load is tried again next time
+  });
+  return dawn;
+}
+
+/**
+ * tfjs's WebGPUBackend checks `navigator.gpu` (Node 20 has no navigator; later ones have no gpu).
+ * Set only once an adapter is accepted: a `navigator.gpu` left behind would let tfjs's own import
+ * register its factory (default limits, no error capture) for code that never asked for webgpu.
+ */
+function exposeGpu(gpu: GPU): void {
+  const g = globalThis as { navigator?: { gpu?: GPU } };
+  if (g.navigator?.gpu === gpu) return;
   if (g.navigator === undefined) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
   Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
-  return gpu;
 }
 
 /**
@@ -91,11 +111,25 @@ async function nodeGpu(): Promise<GPU> {
  * is no WebGPU, no adapter, or only a software one that was not asked for.
  */
 export async function startWebGPU(options: StartWebGPUOptions = {}): Promise<WebGPUAdapter> {
+  // One start at a time: a second call while the first is under way waits for it (two devices
+  // would replace each other's backend and lose its tensors).
+  while (starting !== undefined) await starting.catch(() => undefined);
   if (started !== undefined) {
     if (started.software && !options.allowSoftware) throw softwareRefused(started.description);
     if (!(await tf.setBackend('webgpu'))) throw new WebGPUError('The webgpu backend did not start again.');
     return started;
   }
+  starting = start(options);
+  try {
+    return await starting;
+  } finally {
+    starting = undefined;
+  }
+}
+
+let starting: Promise<WebGPUAdapter> | undefined;
+
+async function start(options: StartWebGPUOptions): Promise<WebGPUAdapter> {
   // 1. The adapter.
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   const gpu =
@@ -105,7 +139,7 @@ export async function startWebGPU(options: StartWebGPUOptions = {}): Promise<Web
   if (gpu === undefined) throw new Error('This browser has no WebGPU (navigator.gpu is missing); use the wasm backend.');
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (adapter === null) {
-    throw new Error(
+    throw new NoWebGPUAdapterError(
       'WebGPU found no GPU adapter. On Linux it needs a Vulkan driver (for a CPU-only machine: Mesa >= 25 lavapipe, `bash scripts/vulkan.sh`); or use --backend wasm.',
     );
   }
@@ -132,19 +166,27 @@ export async function startWebGPU(options: StartWebGPUOptions = {}): Promise<Web
     if (lost.reason !== 'destroyed') errors.push(`the GPU device was lost (${lost.message})`);
   });
 
+  exposeGpu(gpu);
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
   const backend = new WebGPUBackend(device, info);
-  const check = () => {
+  const check = (cause?: unknown) => {
     if (errors.length === 0) return;
     const [first, ...rest] = errors.splice(0);
     throw new WebGPUError(
       `The GPU reported an error, so the values computed since are wrong: ${first}${rest.length ? ` (and ${rest.length} more)` : ''}. ` +
-        'Please report it with the adapter named here; meanwhile use --backend wasm.',
+        `Please report it with the adapter (${description}); meanwhile use --backend wasm.`,
+      { cause },
     );
   };
   const read = backend.read.bind(backend);
   backend.read = async (dataId) => {
-    const values = await read(dataId);
+    let values: Awaited<ReturnType<typeof read>>;
+    try {
+      values = await read(dataId);
+    } catch (error) {
+      check(error); // a lost device or a failed map: the GPU's own error, by name, if it gave one
+      throw error;
+    }
     check();
     return values;
   };
@@ -167,6 +209,11 @@ export async function startWebGPU(options: StartWebGPUOptions = {}): Promise<Web
   registerChunkedAddN(maxStorageBuffers);
   started = { description, software, maxStorageBuffers };
   return started;
+}
+
+/** Thrown by `startWebGPU` when there is WebGPU but no adapter (on Linux: no Vulkan driver). */
+export class NoWebGPUAdapterError extends Error {
+  override name = 'NoWebGPUAdapterError';
 }
 
 /** Thrown by `startWebGPU` when the only adapter is a software one and it was not asked for. */
