@@ -16,7 +16,16 @@ export {
   type StartWebGPUOptions,
   type WebGPUAdapter,
 } from './webgpu/device';
-export { ERF_WGSL, registerWebGPUKernel, runKernel as runWebGPUKernel, workgroupReduceWgsl, type KernelSpec } from './webgpu/program';
+export {
+  ERF_WGSL,
+  flatView,
+  registerWebGPUKernel,
+  runElementwise,
+  runKernel as runWebGPUKernel,
+  workgroupReduceWgsl,
+  type ElementwiseSpec,
+  type KernelSpec,
+} from './webgpu/program';
 export { BACKENDS, backendByTfName, backendsFor, type BackendInfo, type BackendName } from './backends';
 export { matMul2d, recordingGradients } from './matmul';
 export { Module, ModuleList } from './module';

@@ -83,11 +83,6 @@ export class AdamW {
     }
   }
 
-  /** Whether `step` runs the fused kernels on the active backend (then a `gradScale` costs nothing). */
-  runsFused(): boolean {
-    return this.fused && backendHasKernel(AdamWUpdateKernel); // the three are registered together
-  }
-
   /**
    * One update from gradients keyed by parameter name (missing ones are skipped, as PyTorch does
    * for `None`), each multiplied by `gradScale` first (clipping: the same values as passing
@@ -98,7 +93,7 @@ export class AdamW {
     const [b1, b2] = this.betas;
     const bc1 = 1 - b1 ** this.stepCount;
     const bc2 = 1 - b2 ** this.stepCount;
-    const fused = this.runsFused();
+    const fused = this.fused && backendHasKernel(AdamWUpdateKernel); // the three are registered together
     tf.tidy(() => {
       for (const [name, { param, decay, m, v }] of this.slots) {
         const unscaled = grads.get(name);

@@ -120,8 +120,8 @@ export async function measureStep(
 /**
  * Clips `grads` to a global norm (as torch.nn.utils.clip_grad_norm_) and applies them with the
  * optimizer, unless the loss or the norm is not finite (then nothing is applied: the caller
- * stops). Disposes `grads`. Where the optimizer runs its fused kernels, they scale the gradients
- * as they read them (`AdamW.step`'s `gradScale`, the same values) instead of a `tf.mul` each.
+ * stops). Disposes `grads`. The clipping scale goes to `AdamW.step` as `gradScale`: its fused
+ * kernels scale the gradients as they read them; its reference multiplies each, as before.
  */
 export function applyGradients(
   grads: Map<string, tf.Tensor>,
@@ -132,18 +132,8 @@ export function applyGradients(
   const gradClip = options.gradClip ?? 1;
   try {
     if (!Number.isFinite(measured.loss) || !Number.isFinite(measured.gradNorm)) return measured;
-    if (gradClip > 0 && measured.gradNorm > gradClip) {
-      const scale = gradClip / (measured.gradNorm + 1e-6);
-      if (optimizer.runsFused?.()) {
-        optimizer.step(grads, options.lr, scale);
-        return measured;
-      }
-      for (const [name, g] of grads) {
-        grads.set(name, tf.mul(g, scale));
-        g.dispose();
-      }
-    }
-    optimizer.step(grads, options.lr);
+    const clipped = gradClip > 0 && measured.gradNorm > gradClip;
+    optimizer.step(grads, options.lr, clipped ? gradClip / (measured.gradNorm + 1e-6) : 1);
     return measured;
   } finally {
     tf.dispose([...grads.values()]);

@@ -1,8 +1,7 @@
 /**
  * Softmax cross-entropy's WebGPU kernels (the op and its gradient config are in
  * `../cross-entropy.ts`). Each row of logits (N, V) is one workgroup of 256 lanes: the row's max,
- * then Σ exp(x − max), each reduced through workgroup memory. Past 65535 rows (the most workgroups
- * a dispatch dimension may have) a workgroup takes several rows in turn.
+ * then Σ exp(x − max), each reduced through workgroup memory.
  * Forward: 1 dispatch, loss (N) = log Σ exp(x − max) − (x[target] − max).
  * Backward: 1 dispatch, dlogits (N, V) = (softmax − onehot(target))·dloss[row].
  */
@@ -11,7 +10,6 @@ import { CrossEntropyGradKernel, CrossEntropyKernel } from '../cross-entropy';
 import { registerWebGPUKernel, runKernel, workgroupReduceWgsl } from './program';
 
 const WG = 256;
-const MAX_GROUPS = 65535;
 
 /** Workgroup reductions, and a row's max and Σ exp. */
 const REDUCE = /* wgsl */ `${workgroupReduceWgsl(WG)}
@@ -26,41 +24,29 @@ fn rowMaxSum(base : i32, V : i32) -> vec2<f32> {
 }
 `;
 
-/**
- * The rows of a workgroup: `k` of `uniforms.perGroup`, row `group + k·groups`. The loop bound is a
- * uniform, so the barriers inside stay in uniform control flow; rows past N compute row N − 1 and
- * do not write.
- */
-const FOR_EACH_ROW = /* wgsl */ `
-  let group = index / ${WG};
+/** The workgroup's row (rows past N compute row N − 1 and must not write) and its statistics. */
+const ROW = /* wgsl */ `
+  let row = index / ${WG};
   let N = uniforms.N;
   let V = uniforms.V;
-  for (var k = 0; k < uniforms.perGroup; k = k + 1) {
-    let row = group + k * uniforms.groups;
-    let r = min(row, N - 1);
-    let base = r * V;
-    let stats = rowMaxSum(base, V);`;
+  let r = min(row, N - 1);
+  let base = r * V;
+  let stats = rowMaxSum(base, V);`;
 
-function layout(N: number) {
-  const groups = Math.max(1, Math.min(N, MAX_GROUPS));
-  return { groups, perGroup: Math.ceil(N / groups) };
-}
-
-const UNIFORMS = 'N : i32, V : i32, groups : i32, perGroup : i32,';
+const UNIFORMS = 'N : i32, V : i32,';
+const rows = (N: number) => ({ kind: 'rows' as const, groups: N, workgroupSize: WG });
 
 const forward: KernelFunc = ({ inputs, backend }) => {
   const { logits, targets } = inputs as Record<string, TensorInfo>;
   const [N, V] = logits!.shape as [number, number];
-  const { groups, perGroup } = layout(N);
   const code = /* wgsl */ `${REDUCE}
-fn main(index : i32) {${FOR_EACH_ROW}
-    if (row < N && localId.x == 0u) {
-      let t = targets[r];
-      if (t >= 0 && t < V) {
-        result[r] = -((logits[base + t] - stats.x) - log(stats.y));
-      } else {
-        result[r] = uniforms.nan; // a target out of range (WGSL has no NaN constant)
-      }
+fn main(index : i32) {${ROW}
+  if (row < N && localId.x == 0u) {
+    let t = targets[r];
+    if (t >= 0 && t < V) {
+      result[r] = -((logits[base + t] - stats.x) - log(stats.y));
+    } else {
+      result[r] = uniforms.nan; // a target out of range (WGSL has no NaN constant)
     }
   }
 }`;
@@ -70,7 +56,7 @@ fn main(index : i32) {${FOR_EACH_ROW}
       key: 'cross_entropy',
       inputs: ['logits', 'targets'],
       outputShape: [N],
-      layout: { kind: 'rows', groups, workgroupSize: WG },
+      layout: rows(N),
       uniforms: `${UNIFORMS} nan : f32,`,
       code,
     },
@@ -78,8 +64,6 @@ fn main(index : i32) {${FOR_EACH_ROW}
     [
       { type: 'int32', data: [N] },
       { type: 'int32', data: [V] },
-      { type: 'int32', data: [groups] },
-      { type: 'int32', data: [perGroup] },
       { type: 'float32', data: [Number.NaN] },
     ],
   );
@@ -88,17 +72,15 @@ fn main(index : i32) {${FOR_EACH_ROW}
 const backward: KernelFunc = ({ inputs, backend }) => {
   const { logits, targets, dy } = inputs as Record<string, TensorInfo>;
   const [N, V] = logits!.shape as [number, number];
-  const { groups, perGroup } = layout(N);
   const code = /* wgsl */ `${REDUCE}
-fn main(index : i32) {${FOR_EACH_ROW}
-    if (row < N) {
-      let lse = stats.x + log(stats.y);
-      let t = targets[r];
-      let g = dy[r];
-      for (var v = i32(localId.x); v < V; v = v + ${WG}) {
-        let p = exp(logits[base + v] - lse);
-        result[base + v] = (p - select(0.0, 1.0, v == t)) * g;
-      }
+fn main(index : i32) {${ROW}
+  if (row < N) {
+    let lse = stats.x + log(stats.y);
+    let t = targets[r];
+    let g = dy[r];
+    for (var v = i32(localId.x); v < V; v = v + ${WG}) {
+      let p = exp(logits[base + v] - lse);
+      result[base + v] = (p - select(0.0, 1.0, v == t)) * g;
     }
   }
 }`;
@@ -108,7 +90,7 @@ fn main(index : i32) {${FOR_EACH_ROW}
       key: 'cross_entropy_grad',
       inputs: ['logits', 'targets', 'dy'],
       outputShape: [N, V],
-      layout: { kind: 'rows', groups, workgroupSize: WG },
+      layout: rows(N),
       uniforms: UNIFORMS,
       code,
     },
@@ -116,8 +98,6 @@ fn main(index : i32) {${FOR_EACH_ROW}
     [
       { type: 'int32', data: [N] },
       { type: 'int32', data: [V] },
-      { type: 'int32', data: [groups] },
-      { type: 'int32', data: [perGroup] },
     ],
   );
 };

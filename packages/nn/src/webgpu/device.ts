@@ -11,9 +11,9 @@
  * 2. the device gets every limit the adapter offers;
  * 3. every GPU error (validation, out of memory, internal, device lost) is kept and thrown, by
  *    name, at the next read of a tensor: no wrong number passes silently;
- * 4. AddN is split into sums that fit the device's storage-buffer limit (`add-n.ts`);
- * 5. each kernel run is counted (dispatches, bytes read and written) for `gpuWork()`, which the
- *    benchmarks report per training step.
+ * 4. each kernel run is counted (dispatches, bytes read and written) for `gpuWork()`, which the
+ *    benchmarks report per training step;
+ * 5. AddN is split into sums that fit the device's storage-buffer limit (`add-n.ts`).
  *
  * `webgpu` and `@tensorflow/tfjs-backend-webgpu` are optional peers, imported only here.
  */
@@ -45,6 +45,8 @@ export class WebGPUError extends Error {
 
 // `GPU`, `GPUAdapter`, `GPUDevice` come from @webgpu/types (a devDependency; only types).
 let started: WebGPUAdapter | undefined;
+/** A start under way (`startWebGPU` runs one at a time). */
+let starting: Promise<WebGPUAdapter> | undefined;
 const counters = { dispatches: 0, fused: 0, bytes: 0 };
 
 /**
@@ -127,8 +129,6 @@ export async function startWebGPU(options: StartWebGPUOptions = {}): Promise<Web
   }
 }
 
-let starting: Promise<WebGPUAdapter> | undefined;
-
 async function start(options: StartWebGPUOptions): Promise<WebGPUAdapter> {
   // 1. The adapter.
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
@@ -190,7 +190,7 @@ async function start(options: StartWebGPUOptions): Promise<WebGPUAdapter> {
     check();
     return values;
   };
-  // 5. Counting the work each kernel issues.
+  // 4. Counting the work each kernel issues.
   const run = backend.runWebGPUProgram.bind(backend);
   backend.runWebGPUProgram = (program, inputs, dtype, uniforms, output) => {
     if (program.shaderKey.startsWith('scratchgpt_')) counters.fused++; // ours (`program.ts`), before tfjs extends the key
@@ -204,7 +204,7 @@ async function start(options: StartWebGPUOptions): Promise<WebGPUAdapter> {
   if (tf.findBackendFactory('webgpu') !== null) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', () => backend, 3);
   if (!(await tf.setBackend('webgpu'))) throw new WebGPUError(`The webgpu backend did not start on ${description}.`);
-  // 4. Sums of many tensors within the storage-buffer limit.
+  // 5. Sums of many tensors within the storage-buffer limit.
   const maxStorageBuffers = device.limits.maxStorageBuffersPerShaderStage;
   registerChunkedAddN(maxStorageBuffers);
   started = { description, software, maxStorageBuffers };

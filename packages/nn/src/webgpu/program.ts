@@ -74,6 +74,53 @@ export function runKernel(
   return (backend as WebGPUBackendLike).runWebGPUProgram(program(spec), inputs, dtype, uniforms);
 }
 
+/** The same data seen as 1-D (what tfjs's own Reshape returns): one compiled shader for every rank. */
+export function flatView(t: TensorInfo): TensorInfo {
+  return { dataId: t.dataId, shape: [t.shape.reduce((a, b) => a * b, 1)], dtype: t.dtype };
+}
+
+/** An elementwise kernel: `expression` is WGSL of element `i` of the inputs (by name) and `uniforms`. */
+export interface ElementwiseSpec {
+  key: string;
+  inputs: string[];
+  expression: string;
+  /** WGSL functions the expression calls. */
+  helpers?: string;
+  uniforms?: string;
+}
+
+/**
+ * Runs `spec.expression` for every element of `tensors[0]`'s shape (the inputs seen flat): one
+ * dispatch, the output in that shape. Grids past 65,535 workgroups are folded by the backend.
+ */
+export function runElementwise(
+  backend: unknown,
+  spec: ElementwiseSpec,
+  tensors: TensorInfo[],
+  uniforms: Array<{ type: 'float32' | 'int32'; data: number[] }> = [],
+): TensorInfo {
+  const shape = [...tensors[0]!.shape];
+  const code = /* wgsl */ `${spec.helpers ?? ''}
+fn main(index : i32) {
+  let i = index;
+  if (i < uniforms.size) { result[i] = ${spec.expression}; }
+}`;
+  const out = runKernel(
+    backend,
+    {
+      key: spec.key,
+      inputs: spec.inputs,
+      outputShape: [flatView(tensors[0]!).shape[0]!],
+      layout: { kind: 'elementwise' },
+      uniforms: spec.uniforms,
+      code,
+    },
+    tensors.map(flatView),
+    uniforms,
+  );
+  return { dataId: out.dataId, shape, dtype: out.dtype };
+}
+
 /** Registers `kernelFunc` as `name` for the webgpu backend (once). */
 export function registerWebGPUKernel(name: string, kernelFunc: KernelFunc): void {
   if (getKernel(name, 'webgpu') === undefined) registerKernel({ kernelName: name, backendName: 'webgpu', kernelFunc });

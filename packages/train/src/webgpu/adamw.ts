@@ -7,14 +7,14 @@
  * first scale the gradient, `g = grad·gradScale` (clipping: a float32 product, as the reference's
  * `tf.mul(grad, gradScale)`, so the same value; 1 when nothing is clipped). Every number that
  * changes between steps or parameters (lr, betas, bias corrections, eps, the decay factor) is a
- * uniform: each kernel compiles once. Tensors are viewed flat (one shader for every rank) and
- * walked with a grid stride, so a parameter of any size fits the 65535-workgroup dispatch limit.
+ * uniform: each kernel compiles once. Tensors are viewed flat (`runElementwise` of
+ * `@scratchgpt/nn`): one shader for every rank.
  *
  * The kernel names live here, not in `../adamw.ts`, so that file imports this one and not the
  * other way round (an import cycle would register before the names exist).
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { registerWebGPUKernel, runWebGPUKernel } from '@scratchgpt/nn';
+import { registerWebGPUKernel, runElementwise } from '@scratchgpt/nn';
 
 /** `moment' = beta·moment + oneMinusBeta·g`, `g = grad·gradScale` (inputs `moment`, `grad`). */
 export const AdamWFirstMomentKernel = 'ScratchgptAdamWFirstMoment';
@@ -41,63 +41,23 @@ export interface AdamWUpdateAttrs {
   stepSize: number;
 }
 
-const WG = 64;
-const MAX_GROUPS = 65535; // WebGPU's default maxComputeWorkgroupsPerDimension
-
-const float = (...data: number[]) => ({ type: 'float32' as const, data });
-const size = (t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
-/** The same data, seen as 1-D (what tfjs's own Reshape kernel returns). */
-const flat = (t: TensorInfo): TensorInfo => ({ dataId: t.dataId, shape: [size(t)], dtype: t.dtype });
-
-/** Runs `expression` (of element `i`) over every element of the flat output `[n]`, with a grid stride. */
-function elementwise(
-  backend: unknown,
-  key: string,
-  names: string[],
-  inputs: TensorInfo[],
-  outputShape: number[],
-  uniforms: string,
-  values: number[],
-  expression: string,
-): TensorInfo {
-  const n = size(inputs[0]!);
-  const code = /* wgsl */ `
-fn main(index : i32) {
-  let stride = i32(numWorkgroups.x) * ${WG};
-  for (var i = index; i < uniforms.size; i = i + stride) {
-    result[i] = ${expression};
-  }
-}`;
-  const out = runWebGPUKernel(
-    backend,
-    {
-      key,
-      inputs: names,
-      outputShape: [n],
-      layout: { kind: 'rows', groups: Math.min(MAX_GROUPS, Math.max(1, Math.ceil(n / WG))), workgroupSize: WG },
-      uniforms,
-      code,
-    },
-    inputs.map(flat),
-    values.map((v) => float(v)),
-  );
-  return { dataId: out.dataId, shape: outputShape, dtype: out.dtype };
-}
+const float = (...data: number[]) => data.map((v) => ({ type: 'float32' as const, data: [v] }));
 
 function moment(square: boolean): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { moment, grad } = inputs as Record<string, TensorInfo>;
     const { beta, oneMinusBeta, gradScale = 1 } = attrs as unknown as AdamWMomentAttrs;
     const g = '(grad[i] * uniforms.gradScale)';
-    return elementwise(
+    return runElementwise(
       backend,
-      `adamw_moment${square ? 2 : 1}`,
-      ['moment', 'grad'],
+      {
+        key: `adamw_moment${square ? 2 : 1}`,
+        inputs: ['moment', 'grad'],
+        uniforms: 'beta : f32, oneMinusBeta : f32, gradScale : f32,',
+        expression: `moment[i] * uniforms.beta + ${square ? `(${g} * ${g})` : g} * uniforms.oneMinusBeta`,
+      },
       [moment!, grad!],
-      moment!.shape,
-      'beta : f32, oneMinusBeta : f32, gradScale : f32,',
-      [beta, oneMinusBeta, gradScale],
-      `moment[i] * uniforms.beta + ${square ? `(${g} * ${g})` : g} * uniforms.oneMinusBeta`,
+      float(beta, oneMinusBeta, gradScale),
     );
   };
 }
@@ -105,15 +65,16 @@ function moment(square: boolean): KernelFunc {
 const update: KernelFunc = ({ inputs, backend, attrs }) => {
   const { param, m, v } = inputs as Record<string, TensorInfo>;
   const { decay, sqrtBc2, eps, stepSize } = attrs as unknown as AdamWUpdateAttrs;
-  return elementwise(
+  return runElementwise(
     backend,
-    'adamw_update',
-    ['param', 'm', 'v'],
+    {
+      key: 'adamw_update',
+      inputs: ['param', 'm', 'v'],
+      uniforms: 'decay : f32, sqrtBc2 : f32, eps : f32, stepSize : f32,',
+      expression: 'param[i] * uniforms.decay - (m[i] / (sqrt(v[i]) / uniforms.sqrtBc2 + uniforms.eps)) * uniforms.stepSize',
+    },
     [param!, m!, v!],
-    param!.shape,
-    'decay : f32, sqrtBc2 : f32, eps : f32, stepSize : f32,',
-    [decay, sqrtBc2, eps, stepSize],
-    'param[i] * uniforms.decay - (m[i] / (sqrt(v[i]) / uniforms.sqrtBc2 + uniforms.eps)) * uniforms.stepSize',
+    float(decay, sqrtBc2, eps, stepSize),
   );
 };
 

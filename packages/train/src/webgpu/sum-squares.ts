@@ -17,7 +17,7 @@
  * other way round (as `adamw.ts`).
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { registerWebGPUKernel, runWebGPUKernel, workgroupReduceWgsl } from '@scratchgpt/nn';
+import { flatView, registerWebGPUKernel, runWebGPUKernel, workgroupReduceWgsl } from '@scratchgpt/nn';
 
 /** `Σ_t Σ_i x_t[i]²`, a float32 scalar; inputs: the tensors, as an array (as AddN's). */
 export const SumOfSquaresKernel = 'ScratchgptSumOfSquares';
@@ -31,8 +31,6 @@ const DEFAULT_STORAGE_BUFFERS = 8;
 
 const int = (...data: number[]) => ({ type: 'int32' as const, data });
 const size = (t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
-/** The same data, seen as 1-D: one shader for every rank. */
-const flat = (t: TensorInfo): TensorInfo => ({ dataId: t.dataId, shape: [size(t)], dtype: t.dtype });
 
 const REDUCE = workgroupReduceWgsl(WG);
 
@@ -82,7 +80,7 @@ function partialSums(backend: unknown, xs: TensorInfo[], carry: TensorInfo | und
       uniforms,
       code: code(k, carry !== undefined),
     },
-    (carry ? [...xs, carry] : xs).map(flat),
+    (carry ? [...xs, carry] : xs).map(flatView),
     [int(slices), ...xs.map((x) => int(size(x))), ...(carry ? [int(size(carry))] : [])],
   );
 }
