@@ -1,22 +1,17 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 const root = import.meta.dirname;
 
-// Tests use the shared copy of Tiny Shakespeare beside the checkout when there is one
-// (else `resolveDataset` downloads it into the cache, verified).
-const shared = resolve(root, '../shared/data');
-const env: Record<string, string> =
-  !process.env.SCRATCHGPT_DATA_DIR && existsSync(join(shared, 'tinyshakespeare.txt')) ? { SCRATCHGPT_DATA_DIR: shared } : {};
-
 // Every temporary file of a test run (and the token cache) goes under one directory outside the
 // repository, removed when the run ends (tests/global-setup.ts): nothing lands in ~/.cache or
-// piles up in /tmp.
+// piles up in /tmp. Tiny Shakespeare is not set here: tests/global-setup.ts finds it (or downloads
+// it, verified, into the repository's .cache/) before any test and sets SCRATCHGPT_DATA_DIR.
 const testTmp = join(tmpdir(), `scratchgpt-tests-${process.pid}`);
 mkdirSync(join(testTmp, 'cache'), { recursive: true });
-Object.assign(env, { TMPDIR: testTmp, SCRATCHGPT_CACHE_DIR: join(testTmp, 'cache'), SCRATCHGPT_TEST_TMP: testTmp });
+const env: Record<string, string> = { TMPDIR: testTmp, SCRATCHGPT_CACHE_DIR: join(testTmp, 'cache'), SCRATCHGPT_TEST_TMP: testTmp };
 
 const workspaces = ['packages', 'apps'].flatMap((dir) =>
   readdirSync(join(root, dir), { withFileTypes: true })

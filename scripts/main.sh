@@ -8,5 +8,5 @@ OUT="${OUT:-runs/shakespeare-char-cpu}"
 quietly "building the packages (pnpm build)" build "$PNPM" build
 resume=()
 [[ -f "$OUT/ckpt.safetensors" ]] && resume=(--resume)
-node apps/trainer/dist/cli.js train --preset shakespeare-char-cpu --data shakespeare --out "$OUT" "${resume[@]}" "$@"
-node apps/trainer/dist/cli.js sample --run "$OUT" --max-new-tokens 500
+./scratchgpt train --preset shakespeare-char-cpu --data shakespeare --out "$OUT" "${resume[@]}" "$@"
+./scratchgpt sample --run "$OUT" --max-new-tokens 500

@@ -6,6 +6,9 @@
 # pack-and-install check of every publishable package).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+# Tiny Shakespeare before anything slow (tests/dataset.ts: found, or downloaded and verified into
+# .cache/datasets/); offline without a copy this stops here with one line: what to fetch, where.
+"$PNPM" exec tsx tests/dataset.ts
 bash scripts/browser.sh
 bash scripts/vulkan.sh
 quietly "building the packages (pnpm build)" build "$PNPM" build

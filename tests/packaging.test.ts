@@ -1,15 +1,18 @@
 /**
  * "Install a single package from npm" works: every publishable package is packed with pnpm,
- * installed from its tarball with npm into a fresh project outside the workspace, imported by
- * its public name and used.
+ * checked as a published tarball (tests/tarball.ts: LICENSE, real version ranges, repository
+ * links, no dangling source maps), installed from its tarball with npm into a fresh project outside
+ * the workspace, imported by its public name and used: by a usage script of ours, and by every
+ * TypeScript/JavaScript example of its README, type-checked against the installed types and run as
+ * written.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { join, relative } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { pack, root, tarballProblems } from './tarball';
 
-const root = join(import.meta.dirname, '..');
 const packages = readdirSync(join(root, 'packages'))
   .map((name) => join(root, 'packages', name))
   .filter((dir) => existsSync(join(dir, 'package.json')))
@@ -69,42 +72,61 @@ const usage: Record<string, string> = {
     const { files } = await exportFiles(model, { name: 'char', toJSON: () => ({}) }, { run: 'r', step: 0, valLoss: null, preset: 'p' });
     const exported = await readExport(async (path) => files.find((f) => f.path === path).bytes);
     check(exported.model.numParams() === model.numParams(), 'export');`,
-  // The README's script (packages/train/README.md), as written there, with maxIters cut to 20.
-  '@scratchgpt/train': readmeScript(),
+  '@scratchgpt/train': `
+    import * as tf from '@tensorflow/tfjs-core';
+    import '@tensorflow/tfjs-backend-cpu';
+    import { GPT } from '@scratchgpt/model';
+    import { memoryCheckpoints, train } from '@scratchgpt/train';
+    await tf.setBackend('cpu');
+    const model = new GPT({ vocabSize: 5, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 16, dropout: 0, bias: true }, { seed: 1 });
+    const ids = Array.from({ length: 400 }, (_, i) => i % 5);
+    const config = { batchSize: 8, maxIters: 40, lr: 1e-2, evalInterval: 20, evalIters: 2 };
+    const { step, metrics } = await train(model, { data: { train: ids, val: ids }, config, checkpoints: memoryCheckpoints() });
+    const val = metrics.filter((m) => m.valLoss != null).map((m) => m.valLoss);
+    check(step === 40 && val.length === 3 && val[2] < val[0] - 0.5, 'trains: ' + val.join());`,
 };
 
-/** The first TypeScript block of the train README, with its recipe cut to 20 steps and a check of what it printed. */
-function readmeScript(): string {
-  const readme = readFileSync(join(root, 'packages/train/README.md'), 'utf8');
-  const script = /```ts\n([\s\S]*?)```/.exec(readme)![1]!;
-  const recipe = '{ ...recipes.shakespeareCharCpu,';
-  if (!script.includes(recipe)) throw new Error(`the train README's script no longer uses ${recipe}; update this test`);
-  const short = script.replace(recipe, `${recipe} maxIters: 20, evalInterval: 10, evalIters: 4,`);
-  // Its evaluations print "step N: val loss X": three of them, the loss going down.
-  return `const log = console.log; const lines = []; console.log = (line) => { lines.push(line); log(line); };
-${short}
-console.log = log;
-const losses = lines.map((l) => /^step (\\d+): val loss (\\d\\.\\d+)$/.exec(l)).filter(Boolean);
-check(losses.map((m) => m[1]).join() === '0,10,20' && Number(losses[2][2]) < Number(losses[0][2]) - 0.3, 'the README script trains: ' + lines.join(' | '));
-const { existsSync } = await import('node:fs');
-check(existsSync('ckpt.safetensors'), 'its checkpoint');`;
+/** A README's examples: its ```ts and ```js blocks, except a block right after `<!-- not run: reason -->`. */
+function readmeExamples(markdown: string): string[] {
+  const blocks = markdown.matchAll(/(<!--\s*not run:[^>]*-->\s*\n)?```(?:ts|js|typescript|javascript)\n([\s\S]*?)```/g);
+  return [...blocks].filter((m) => !m[1]).map((m) => m[2]!);
 }
 
+/**
+ * The only change an example gets here: a shorter run, then a check of what it did. Each edit names
+ * the text it replaces, so a README that no longer has it fails here instead of running for an hour.
+ */
+const shorterRuns: Record<string, (code: string) => string> = {
+  // The train README's script: its recipe cut to 20 steps; its evaluations print "step N: val loss X".
+  '@scratchgpt/train': (code) => {
+    const recipe = '{ ...recipes.shakespeareCharCpu,';
+    if (!code.includes(recipe)) throw new Error(`the train README's script no longer uses ${recipe}; update this test`);
+    const short = code.replace(recipe, `${recipe} maxIters: 20, evalInterval: 10, evalIters: 4,`);
+    return `const log = console.log; const lines: string[] = []; console.log = (line) => { lines.push(line); log(line); };
+${short}
+console.log = log;
+const losses = lines.map((l) => /^step (\\d+): val loss (\\d\\.\\d+)$/.exec(l)).filter((m) => m !== null);
+check(losses.map((m) => m[1]).join() === '0,10,20' && Number(losses[2]![2]) < Number(losses[0]![2]) - 0.3, 'the README script trains: ' + lines.join(' | '));
+const { existsSync } = await import('node:fs');
+check(existsSync('ckpt.safetensors'), 'its checkpoint');`;
+  },
+};
+
+/** The `check(ok, what)` every script here starts with, in JavaScript (usage scripts) and TypeScript (README examples). */
+const CHECK_JS = `const check = (ok, what) => { if (!ok) throw new Error('failed: ' + what); };\n`;
+const CHECK_TS = `const check = (ok: unknown, what: string) => { if (!ok) throw new Error('failed: ' + what); };\n`;
+const bin = (name: string) => join(root, 'node_modules/.bin', name);
+
 describe('pack and install', () => {
-  it('has a usage check for every publishable package', () => {
-    expect(packages.map((p) => p.manifest.name).sort()).toEqual(Object.keys(usage).sort());
-  });
+  let tarballs: string[];
+  let project: string;
 
-  it('installs every package from its tarball outside the workspace and uses it', () => {
+  // Pack every package with pnpm (as `pnpm publish` does) and install the tarballs with npm.
+  beforeAll(() => {
     const work = mkdtempSync(join(tmpdir(), 'scratchgpt-pack-'));
-    const tarballs = packages.map(({ dir }) => {
-      const out = execFileSync(process.env.PNPM ?? 'pnpm', ['pack', '--pack-destination', work], { cwd: dir, encoding: 'utf8' });
-      return out.trim().split('\n').pop()!.trim();
-    });
-    for (const tarball of tarballs) expect(existsSync(tarball)).toBe(true);
-
-    const project = join(work, 'app');
-    execFileSync('mkdir', ['-p', project]);
+    tarballs = packages.map(({ dir }) => pack(dir, work));
+    project = join(work, 'app');
+    mkdirSync(join(project, 'readme'), { recursive: true });
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
     // The backends are the user's choice (tfjs-core comes as a peer dependency).
     const backends = ['@tensorflow/tfjs-backend-cpu@4.22.0', '@tensorflow/tfjs-backend-wasm@4.22.0'];
@@ -112,12 +134,66 @@ describe('pack and install', () => {
       cwd: project,
       stdio: 'pipe',
     });
+  }, 300_000);
 
+  it('has a usage check for every publishable package', () => {
+    expect(packages.map((p) => p.manifest.name).sort()).toEqual(Object.keys(usage).sort());
+  });
+
+  it('ships a LICENSE, real version ranges, repository links and no dangling source map in every tarball', () => {
+    expect(tarballs.length).toBe(packages.length);
+    const problems = packages.flatMap(({ dir }, i) => tarballProblems(tarballs[i]!, relative(root, dir)));
+    expect(problems).toEqual([]);
+  });
+
+  it('installs every package from its tarball outside the workspace and uses it', () => {
     for (const { manifest } of packages) {
-      const script = `const check = (ok, what) => { if (!ok) throw new Error('failed: ' + what); };\n${usage[manifest.name]}\nconsole.log('ok');`;
       const file = join(project, `${manifest.name.split('/')[1]}.mjs`);
-      writeFileSync(file, script);
+      writeFileSync(file, `${CHECK_JS}${usage[manifest.name]}\nconsole.log('ok');`);
       expect(execFileSync('node', [file], { cwd: project, encoding: 'utf8' }).trim().split('\n').at(-1)).toBe('ok');
     }
   }, 300_000);
+
+  it("runs every README's examples as written: type-checked against the installed types, then run", () => {
+    const examples = packages.flatMap(({ dir, manifest }) =>
+      readmeExamples(readFileSync(join(dir, 'README.md'), 'utf8')).map((code, i) => ({
+        name: manifest.name as string,
+        file: `${manifest.name.split('/')[1]}-${i + 1}.ts`,
+        code,
+      })),
+    );
+    expect(new Set(examples.map((e) => e.name)).size).toBe(packages.length); // every README has one
+    for (const { file, code } of examples) writeFileSync(join(project, 'readme', file), code);
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          lib: ['ES2023', 'DOM'],
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+          typeRoots: [join(root, 'node_modules/@types')],
+        },
+        include: ['readme/*.ts'],
+      }),
+    );
+    const typecheck = (() => {
+      try {
+        return execFileSync(bin('tsc'), ['-p', project], { cwd: project, encoding: 'utf8' });
+      } catch (error) {
+        return String((error as { stdout?: string }).stdout ?? error);
+      }
+    })();
+    expect(typecheck, 'the README examples do not type-check').toBe('');
+    for (const { name, file, code } of examples) {
+      const run = join(project, `run-${file}`);
+      writeFileSync(run, `${CHECK_TS}${shorterRuns[name]?.(code) ?? code}\nconsole.log('ok');`);
+      const out = execFileSync(bin('tsx'), [run], { cwd: project, encoding: 'utf8', stdio: 'pipe' });
+      expect(out.trim().split('\n').at(-1), `${file}: ${out}`).toBe('ok');
+    }
+  }, 600_000);
 });

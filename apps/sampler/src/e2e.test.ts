@@ -1,12 +1,13 @@
 // The sampler in a real browser: a model trained and exported by the trainer CLI, generated
 // greedily on webgpu, webgl, wasm and cpu, must give the text `scratchgpt sample` gives in Node.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readShakespeare } from '../../../tests/shakespeare';
 import { APP_DIST, generateIn, launch, serve } from '../e2e/harness';
 
 const root = join(import.meta.dirname, '../../..');
@@ -25,7 +26,7 @@ let expected: string;
 beforeAll(async () => {
   // 1. Train a small model on the start of Tiny Shakespeare and export it.
   const text = join(dir, 'text.txt');
-  writeFileSync(text, readFileSync(join(process.env.SCRATCHGPT_DATA_DIR ?? '', 'tinyshakespeare.txt'), 'utf8').slice(0, 60_000));
+  writeFileSync(text, (await readShakespeare()).slice(0, 60_000)); // as resolveDataset finds it, verified
   const run = join(dir, 'run');
   await scratchgpt([
     'train',
@@ -134,7 +135,9 @@ describe('the sampler in Chromium', () => {
     await page.goto(`${server.url}/?model=${encodeURIComponent('/damaged/manifest.json')}&backend=cpu`);
     await page.waitForSelector('body[data-ready="true"]');
     expect(await page.isVisible('[data-testid="error"]')).toBe(true);
-    expect(await page.textContent('[data-testid="error"]')).toMatch(/tokenizer\.json does not match manifest\.json \(\d+ bytes, sha256 /);
+    expect(await page.textContent('[data-testid="error"]')).toMatch(
+      /tokenizer\.json does not match manifest\.json \(\d+ bytes; it lists \d+\)/,
+    );
     expect(await page.getAttribute('[data-testid="model-info"]', 'data-state')).toBe('error');
     expect(await page.isVisible('[data-testid="prompt"]')).toBe(true);
     await page.goto(`${server.url}/?model=${encodeURIComponent('/nowhere/manifest.json')}&backend=cpu`);

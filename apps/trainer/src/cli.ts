@@ -3,11 +3,9 @@
  * its own module; this file only declares flags and turns them into typed options.
  */
 import { readFileSync, realpathSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { resolveDataset } from '@scratchgpt/data/node';
 import { attentionKinds } from '@scratchgpt/attention';
-import { BATCH_SAMPLERS } from '@scratchgpt/data';
+import { BATCH_SAMPLERS, MAX_SEED } from '@scratchgpt/data';
 import { TOKENIZER_SPECS } from '@scratchgpt/tokenizers';
 import { DEFAULT_ATTENTION } from '@scratchgpt/model';
 import { SAMPLE_OPTIONS, type TrainConfig } from '@scratchgpt/train';
@@ -15,20 +13,26 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { BACKEND_CHOICES, type BackendChoice } from './backend';
 import Table from 'cli-table3';
 import { compareAttention, compareTokenizers } from './compare';
-import { TRAIN_SHARE, VAL_SHARE } from './corpus';
+import { TRAIN_SHARE, VAL_SHARE, readCorpusText } from './corpus';
 import type { ComparisonReport } from './compare-report';
+import { withDirectoryLock } from './dir-lock';
 import { evalCommand } from './eval';
 import { exportCommand } from './export';
 import { formatTokenizeReport } from './format';
 import { sampleCommand } from './sample';
-import { integer, kebab, MODEL_FLAGS, number, PRESETS, TRAIN_FLAGS, type ModelSettings } from './settings';
+import { integer, kebab, MODEL_FLAGS, number, PRESETS, seed, TRAIN_FLAGS, type ModelSettings } from './settings';
 import { tokenizeReport } from './tokenize-report';
-import { trainCommand } from './train';
+import { InterruptedError, trainCommand } from './train';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 /** What the wasm backend says when its heap is exhausted. */
 const OUT_OF_MEMORY = /out of memory|null function or function signature mismatch|memory access out of bounds|Cannot enlarge memory/i;
 
+const encodingOption = () =>
+  new Option(
+    '--encoding <label>',
+    "the text's encoding when it is not UTF-8, as a WHATWG label (latin1, windows-1252, utf-16le, …); default: UTF-8, strictly",
+  );
 const backendOption = () => new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKEND_CHOICES).default('auto');
 const workersOption = () =>
   new Option('--workers <n>', 'threads that train, this one included: auto = every core on wasm and cpu, 1 on native TensorFlow')
@@ -93,11 +97,10 @@ export function createProgram(): Command {
     .description(`Tokenize a corpus with several tokenizers and compare them (BPE trained on ${TRAIN_SHARE}, measured on ${VAL_SHARE}).`)
     .option('--data <file|name>', 'a text file, or a dataset name such as "shakespeare"', 'shakespeare')
     .option('--tokenizers <list>', `comma-separated: ${TOKENIZER_SPECS}`, 'char,tiktoken:gpt2,bpe:512,bpe:2048')
+    .addOption(encodingOption())
     .option('--json', 'print the report as JSON')
-    .action(async (opts: { data: string; tokenizers: string; json?: boolean }) => {
-      const path = await resolveDataset(opts.data, { log: (m) => console.error(m) });
-      const text = await readFile(path, 'utf8');
-      if (text.length === 0) throw new Error(`${path} is empty; pass a text file with some text in it.`);
+    .action(async (opts: { data: string; tokenizers: string; json?: boolean; encoding?: string }) => {
+      const { path, text } = await readCorpusText(opts.data, (m) => console.error(m), opts.encoding); // as train reads it
       const specs = opts.tokenizers
         .split(',')
         .map((s) => s.trim())
@@ -111,6 +114,7 @@ export function createProgram(): Command {
     .description('Train a GPT (nanoGPT recipe): progress, metrics.jsonl, loss.svg, samples and a checkpoint in the run directory.')
     .addOption(presetOption())
     .option('--data <file|name>', 'a text file, or a dataset name such as "shakespeare" (default: shakespeare; on --resume, the run\'s)')
+    .addOption(encodingOption())
     .option('--tokenizer <spec>', `${TOKENIZER_SPECS} | <tokenizer.json> (default: char)`)
     .option('--attention <kind>', `${attentionKinds().join(' | ')} (default: the preset's, ${DEFAULT_ATTENTION})`)
     .option('--bias', 'biases in Linear layers and LayerNorms')
@@ -126,10 +130,11 @@ export function createProgram(): Command {
       if (opts.attention !== undefined) model.attention = String(opts.attention);
       if (cmd.getOptionValueSource('bias') === 'cli') model.bias = opts.bias as boolean;
       const preset = String(opts.preset);
-      await trainCommand({
+      const summary = await trainCommand({
         preset,
         presetGiven: cmd.getOptionValueSource('preset') === 'cli',
         data: opts.data as string | undefined,
+        encoding: opts.encoding as string | undefined,
         tokenizer: opts.tokenizer as string | undefined,
         model,
         train: trainSettings,
@@ -139,6 +144,7 @@ export function createProgram(): Command {
         workers: opts.workers as number | 'auto',
         logInterval: opts.logInterval as number,
       });
+      if (summary.interrupted) throw new InterruptedError(); // it said where the checkpoint is
     });
 
   const compare = program
@@ -150,6 +156,7 @@ export function createProgram(): Command {
         .command(name)
         .description(what)
         .option('--data <file|name>', 'a text file, or a dataset name such as "shakespeare"', 'shakespeare')
+        .addOption(encodingOption())
         .option(listFlag, listHelp, listDefault)
         .addOption(presetOption())
         .option('--budget-seconds <s>', 'train each contender for this long instead of --max-iters', number),
@@ -164,6 +171,7 @@ export function createProgram(): Command {
     if (opts.budgetSeconds !== undefined && !((opts.budgetSeconds as number) > 0)) throw new Error('--budget-seconds must be positive.');
     return {
       data: String(opts.data),
+      encoding: opts.encoding as string | undefined,
       preset: String(opts.preset),
       maxIters,
       seed,
@@ -189,7 +197,10 @@ export function createProgram(): Command {
     'context in characters; each tokenizer gets the tokens that cover it',
   ).action(async (opts: Record<string, unknown>) => {
     const args = common(opts, 'tokenizers');
-    printTable(await compareTokenizers({ ...args, tokenizers: list(opts.tokenizers) }), args.out);
+    printTable(
+      await withDirectoryLock(args.out, 'compare', () => compareTokenizers({ ...args, tokenizers: list(opts.tokenizers) })),
+      args.out,
+    );
   });
   comparison(
     'attention',
@@ -200,7 +211,7 @@ export function createProgram(): Command {
     'context length in tokens',
   ).action(async (opts: Record<string, unknown>) => {
     const args = common(opts, 'attention');
-    printTable(await compareAttention({ ...args, variants: list(opts.variants) }), args.out);
+    printTable(await withDirectoryLock(args.out, 'compare', () => compareAttention({ ...args, variants: list(opts.variants) })), args.out);
   });
 
   program
@@ -212,7 +223,7 @@ export function createProgram(): Command {
     .option('--temperature <t>', '0 is greedy; higher is more random', number, SAMPLE_OPTIONS.temperature)
     .option('--top-k <k>', 'sample among the k most likely tokens', integer(1), SAMPLE_OPTIONS.topK)
     .option('--top-p <p>', 'sample among the most likely tokens that make up probability p', number)
-    .option('--seed <n>', 'seed of the sampling', integer(0), 1337)
+    .option('--seed <n>', `seed of the sampling (0 to ${MAX_SEED})`, seed, 1337)
     .addOption(backendOption())
     .action(
       async (opts: {
@@ -225,7 +236,7 @@ export function createProgram(): Command {
         seed: number;
         backend: BackendChoice;
       }) => {
-        await sampleCommand(opts);
+        if ((await sampleCommand(opts)) === 'interrupted') throw new InterruptedError('sampling stopped by Ctrl-C.');
       },
     );
 
@@ -234,9 +245,10 @@ export function createProgram(): Command {
     .description('Loss of a run on held-out text, every token once: nats per token and bits per character.')
     .requiredOption('--run <dir>', 'run directory of `scratchgpt train`')
     .option('--data <file|name>', `a text to evaluate as a whole (default: the run's own val split, ${VAL_SHARE})`)
+    .addOption(encodingOption())
     .option('--json', 'print { valLoss, bitsPerChar, tokens, chars, seconds } as JSON')
     .addOption(backendOption())
-    .action(async (opts: { run: string; data?: string; json?: boolean; backend: BackendChoice }) => {
+    .action(async (opts: { run: string; data?: string; encoding?: string; json?: boolean; backend: BackendChoice }) => {
       const { text, split, ...result } = await evalCommand(opts);
       if (opts.json) console.log(JSON.stringify(result));
       else {
@@ -262,7 +274,7 @@ export function createProgram(): Command {
   return program;
 }
 
-/** Runs the program; errors become a message and exit code 1, never a stack trace. */
+/** Runs the program; errors become a message and exit code 1, never a stack trace; an interrupted command exits with 130. */
 export async function main(argv: string[]): Promise<number> {
   const program = createProgram().exitOverride();
   try {
@@ -270,6 +282,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode; // commander already printed it
+    if (error instanceof InterruptedError) {
+      if (error.message) console.error(`scratchgpt: ${error.message}`);
+      return 130;
+    }
     const message = error instanceof Error ? error.message : String(error);
     console.error(`scratchgpt: ${message}`);
     if (OUT_OF_MEMORY.test(message)) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readShakespeare } from '../../../tests/shakespeare';
 
 // `scratchgpt compare` end to end on a small text with a tiny config (seconds).
 const dir = mkdtempSync(join(tmpdir(), 'scratchgpt-compare-'));
@@ -15,7 +16,7 @@ const run = (args: string[]) =>
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );
 const corpus = join(dir, 'corpus.txt');
-writeFileSync(corpus, readFileSync(join(process.env.SCRATCHGPT_DATA_DIR ?? '', 'tinyshakespeare.txt'), 'utf8').slice(0, 40_000));
+writeFileSync(corpus, (await readShakespeare()).slice(0, 40_000)); // Tiny Shakespeare as resolveDataset finds it, verified
 /** A tiny model and recipe: seconds a run. */
 const TINY_FLAGS =
   '--n-layer 1 --n-head 2 --n-embd 16 --block-size 16 --batch-size 4 --max-iters 12 --eval-interval 6 --eval-iters 2 --sample-tokens 0 --workers 1';

@@ -20,10 +20,12 @@ import { VAL_SHARE, buildTokenizer, readCorpusText, type CorpusFile } from './co
 import { measureText } from './eval';
 import { newRun, type PreparedRun, type RunOptions } from './run-setup';
 import { presetOf, type ModelSettings } from './settings';
-import { samplePrompt, trainRun, withInterrupts, type TrainSummary } from './train';
+import { InterruptedError, samplePrompt, trainRun, withInterrupts, type TrainSummary } from './train';
 
 export interface CompareOptions {
   data: string;
+  /** The text's encoding (a WHATWG label); default UTF-8. */
+  encoding?: string;
   preset: string;
   /** Training steps per contender (default: the preset's), or a time budget per contender. */
   maxIters?: number;
@@ -69,7 +71,7 @@ async function contender(
   try {
     const summary = await trainRun(prepared, { out: run.out, backend, workers: opts.workers, budgetSeconds: opts.budgetSeconds, signal });
     if (summary.interrupted)
-      throw new Error(`interrupted while training ${run.out}; no report was written (each run's checkpoint is kept).`);
+      throw new InterruptedError(`interrupted while training ${run.out}; no report was written (each run's checkpoint is kept).`);
     const val = await measureText(model, tokenizer, prepared.ids.val, prepared.recipe.batchSize); // every val token once
     const ids = await model.generate(samplePrompt(tokenizer), {
       ...SAMPLE_OPTIONS,
@@ -87,7 +89,7 @@ export async function compareTokenizers(opts: CompareOptions & { tokenizers: str
   if (opts.tokenizers.length === 0) throw new Error('--tokenizers names no tokenizer; pass e.g. char,bpe:512.');
   const preset = presetOf(opts.preset);
   const backend = await selectBackend(opts.backend);
-  const file = await readCorpusText(opts.data, (l) => console.error(l));
+  const file = await readCorpusText(opts.data, (l) => console.error(l), opts.encoding);
   const blockChars = opts.model?.blockSize ?? preset.model.blockSize;
   const probe = trainValSplit(file.text).train.slice(0, 200_000);
   const probeChars = [...probe].length;
@@ -257,7 +259,7 @@ export async function compareAttention(opts: CompareOptions & { variants: string
   if (opts.variants.length === 0) throw new Error('--variants names no attention kind; pass e.g. single,wrapper,fused.');
   const preset = presetOf(opts.preset);
   const backend = await selectBackend(opts.backend);
-  const file = await readCorpusText(opts.data, (l) => console.error(l));
+  const file = await readCorpusText(opts.data, (l) => console.error(l), opts.encoding);
   const vocabSize = CharTokenizer.fromText(file.text).vocabSize;
   const seed = opts.seed ?? preset.train.seed ?? 0;
   const batchSize = opts.train?.batchSize ?? preset.train.batchSize;

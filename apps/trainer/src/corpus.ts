@@ -4,37 +4,49 @@
  * nanoGPT), and tokenized. Read once per run.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { TRAIN_FRACTION, toTokenArray, trainValSplit, type TokenArray } from '@scratchgpt/data';
-import { resolveDataset } from '@scratchgpt/data/node';
-import { createTokenizer, loadTokenizer, TOKENIZER_SPECS, type Tokenizer } from '@scratchgpt/tokenizers';
+import { InvalidTextError, readTextFile, resolveDataset } from '@scratchgpt/data/node';
+import { createTokenizer, loadTokenizer, TOKENIZER_LIMITS, TOKENIZER_SPECS, type Tokenizer } from '@scratchgpt/tokenizers';
 
 /** The split as words: "the first 90%" train, "the last 10%" is val (from `TRAIN_FRACTION`). */
 export const TRAIN_SHARE = `the first ${Math.round(TRAIN_FRACTION * 100)}%`;
 export const VAL_SHARE = `the last ${Math.round((1 - TRAIN_FRACTION) * 100)}%`;
 
-/** A text file as read: where it is, its sha256 and its text. */
+/** A text file as read: where it is, its sha256, its text, and the encoding it was read in when not UTF-8. */
 export interface CorpusFile {
   path: string;
   sha256: string;
   text: string;
+  encoding?: string;
 }
 
-/** Resolves `data` (a path or a dataset name) and reads it as UTF-8 text, refusing empty or binary files. */
-export async function readCorpusText(data: string, log: (line: string) => void): Promise<CorpusFile> {
+/**
+ * Resolves `data` (a path or a dataset name) and reads it as text: UTF-8 unless `encoding` (a
+ * WHATWG label, `--encoding`) says otherwise, refusing empty, binary, too large or undecodable files.
+ */
+export async function readCorpusText(data: string, log: (line: string) => void, encoding?: string): Promise<CorpusFile> {
   const path = await resolveDataset(data, { log });
-  const bytes = await readFile(path);
+  let file: { text: string; bytes: Uint8Array };
+  try {
+    file = await readTextFile(path, { encoding });
+  } catch (error) {
+    if (!(error instanceof InvalidTextError)) throw error;
+    // The library's advice names its options; say it with the flags.
+    const detail = error.message.slice(0, error.message.indexOf('. ') + 1);
+    throw new Error(
+      `${detail} Convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8), or read it in its encoding with --encoding (e.g. --encoding latin1).`,
+      { cause: error },
+    );
+  }
+  const { bytes, text } = file;
   if (bytes.length === 0) throw new Error(`${path} is empty; pass a text file with some text in it.`);
   const nul = bytes.indexOf(0);
-  if (nul !== -1) throw new Error(`${path} looks binary (a NUL byte at offset ${nul}); pass a UTF-8 text file.`);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new Error(`${path} is not valid UTF-8 text; convert it to UTF-8 (e.g. with iconv) or pass another file.`);
-  }
+  if (nul !== -1 && (encoding === undefined || /^utf-?8$/i.test(encoding)))
+    throw new Error(`${path} looks binary (a NUL byte at offset ${nul}); pass a UTF-8 text file.`);
   if (text.trim().length === 0) throw new Error(`${path} holds only whitespace; pass a text file with some text in it.`);
-  return { path, sha256: createHash('sha256').update(bytes).digest('hex'), text }; // the bytes just read, not the file again
+  const sha256 = createHash('sha256').update(bytes).digest('hex'); // the bytes just read, not the file again
+  return encoding === undefined ? { path, sha256, text } : { path, sha256, text, encoding };
 }
 
 /**
@@ -43,12 +55,19 @@ export async function readCorpusText(data: string, log: (line: string) => void):
  */
 export async function buildTokenizer(spec: string, text: string): Promise<Tokenizer> {
   if (spec.endsWith('.json')) {
-    let json: string;
+    let size: number;
     try {
-      json = await readFile(spec, 'utf8');
+      size = (await stat(spec)).size;
     } catch {
       throw new Error(`No tokenizer file ${spec}; pass a tokenizer JSON saved by scratchgpt, or one of ${TOKENIZER_SPECS}.`);
     }
+    // A UTF-8 character takes 1 to 4 bytes: past 4 bytes per allowed character, it cannot be within the limit (loadTokenizer checks the rest).
+    const { maxSerializedChars } = TOKENIZER_LIMITS;
+    if (size > 4 * maxSerializedChars)
+      throw new Error(
+        `${spec} is ${Math.round(size / 2 ** 20).toLocaleString('en-US')} MiB, more than a tokenizer JSON may be (TOKENIZER_LIMITS.maxSerializedChars = ${maxSerializedChars.toLocaleString('en-US')} characters); it is not a tokenizer saved by scratchgpt.`,
+      );
+    const json = await readFile(spec, 'utf8');
     try {
       return loadTokenizer(json);
     } catch (error) {

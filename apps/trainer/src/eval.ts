@@ -38,13 +38,19 @@ export async function measureText(model: GPT, tokenizer: Tokenizer, ids: ArrayLi
 export async function evalCommand(opts: {
   run: string;
   data?: string;
+  /** `--data`'s encoding (a WHATWG label); default UTF-8 (the run's own text: the run's). */
+  encoding?: string;
   backend: BackendChoice;
 }): Promise<EvalResult & { text: string; split: string }> {
   await selectBackend(opts.backend);
   const { model, optimizer, tokenizer, extra, training } = await loadRun(opts.run);
   optimizer.dispose();
   try {
-    const file = await readCorpusText(opts.data ?? extra.data.path, (line) => console.error(line));
+    const file = await readCorpusText(
+      opts.data ?? extra.data.path,
+      (line) => console.error(line),
+      opts.encoding ?? (opts.data === undefined ? extra.data.encoding : undefined),
+    );
     let ids: ArrayLike<number>;
     if (opts.data === undefined) {
       if (file.sha256 !== extra.data.sha256)

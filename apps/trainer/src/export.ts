@@ -4,10 +4,18 @@
  * manifest.json), each file written atomically and the manifest last.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@scratchgpt/data/node';
-import { EXPORT_MANIFEST, exportFiles, readExport, type ExportManifest } from '@scratchgpt/model';
+import {
+  checkTokenizerFits,
+  EXPORT_FILES,
+  EXPORT_MANIFEST,
+  exportFiles,
+  readExport,
+  type ExportManifest,
+  type ExportReader,
+} from '@scratchgpt/model';
 import { loadTokenizer, type Tokenizer } from '@scratchgpt/tokenizers';
 import type { GPT } from '@scratchgpt/model';
 import { selectBackend, type BackendChoice } from './backend';
@@ -34,13 +42,24 @@ export async function exportCommand(opts: { run: string; out: string; backend?: 
   }
 }
 
-/** Reads an export directory back, checking every file against the manifest. */
+/**
+ * Reads an export directory back, checking every file against the manifest; a file larger than
+ * the manifest allows is refused by its size before it is read.
+ */
 export async function readExportDir(dir: string): Promise<{ manifest: ExportManifest; model: GPT; tokenizer: Tokenizer }> {
-  const { manifest, model, tokenizerJSON } = await readExport(async (path) => new Uint8Array(await readFile(join(dir, path))));
+  const read: ExportReader = async (name, maxBytes) => {
+    const path = join(dir, name); // a plain name: readExport opens only the export's fixed names
+    const { size } = await stat(path);
+    if (size > maxBytes) throw new Error(`${path} is ${size} bytes, over ${maxBytes}, the most the export's manifest allows it.`);
+    return new Uint8Array(await readFile(path));
+  };
+  const { manifest, model, tokenizerJSON } = await readExport(read);
   try {
-    return { manifest, model, tokenizer: loadTokenizer(tokenizerJSON) };
+    const tokenizer = loadTokenizer(tokenizerJSON);
+    checkTokenizerFits(model, tokenizer, `${join(dir, EXPORT_FILES.tokenizer)}`);
+    return { manifest, model, tokenizer };
   } catch (error) {
     model.dispose();
-    throw new Error(`${join(dir, 'tokenizer.json')} cannot be loaded: ${(error as Error).message}`, { cause: error });
+    throw new Error(`${join(dir, EXPORT_FILES.tokenizer)} cannot be used: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -3,7 +3,6 @@
  * checking that the data, tokenizer, model shape and recipe given fit its checkpoint. The text is
  * read once, here (or given by `compare`, which reads it once for every contender).
  */
-import { existsSync, statSync } from 'node:fs';
 import type { TokenArray } from '@scratchgpt/data';
 import { GPT, headsFor } from '@scratchgpt/model';
 import type { Tokenizer } from '@scratchgpt/tokenizers';
@@ -17,7 +16,7 @@ import {
   type TrainConfig,
 } from '@scratchgpt/train';
 import { buildTokenizer, readCorpusText, tokenizeCorpus, type CorpusFile } from './corpus';
-import { hasCheckpoint, loadRun, runPath, type RunExtra } from './run-dir';
+import { checkRunDirectory, hasCheckpoint, loadRun, runPath, type RunExtra } from './run-dir';
 import { asFlagError, kebab, presetOf, type ModelSettings } from './settings';
 
 export interface RunOptions {
@@ -26,6 +25,8 @@ export interface RunOptions {
   presetGiven?: boolean;
   /** A text file or a dataset name; on resume, default: the run's own. */
   data?: string;
+  /** The text's encoding (`--encoding`, a WHATWG label); default UTF-8. On resume, the run's. */
+  encoding?: string;
   /** The text, already read (then `data` is not read again). */
   file?: CorpusFile;
   /** Tokenizer spec or JSON path; default `char`. */
@@ -60,13 +61,12 @@ export interface PreparedRun {
 }
 
 export async function newRun(opts: RunOptions, say: (line: string) => void): Promise<PreparedRun> {
-  if (existsSync(opts.out) && !statSync(opts.out).isDirectory())
-    throw new Error(`--out ${opts.out} is a file; pass a directory for the run.`);
   if (hasCheckpoint(opts.out)) {
     throw new Error(
       `${opts.out} already holds a model (${runPath(opts.out, 'checkpoint')}); pass --resume to continue it, or another --out for a new run.`,
     );
   }
+  checkRunDirectory(opts.out, true);
   const preset = presetOf(opts.preset);
   const config: TrainConfig = { ...preset.train, ...opts.train };
   let recipe: ResolvedTrainConfig;
@@ -79,7 +79,7 @@ export async function newRun(opts: RunOptions, say: (line: string) => void): Pro
   const nHead = opts.model.nHead ?? headsFor(settings.attention, settings.nHead);
   if (nHead !== settings.nHead)
     say(`attention ${settings.attention} is one head of size nEmbd: nHead set to ${nHead} (was ${settings.nHead})`);
-  const file = opts.file ?? (await readCorpusText(opts.data ?? 'shakespeare', say));
+  const file = opts.file ?? (await readCorpusText(opts.data ?? 'shakespeare', say, opts.encoding));
   const tokenizer = opts.prebuilt ?? (await buildTokenizer(opts.tokenizer ?? 'char', file.text));
   let model: GPT | undefined;
   try {
@@ -97,7 +97,10 @@ export async function newRun(opts: RunOptions, say: (line: string) => void): Pro
       ids,
       config,
       recipe,
-      extra: { preset: opts.preset, data: { path: file.path, sha256: file.sha256 } },
+      extra: {
+        preset: opts.preset,
+        data: { path: file.path, sha256: file.sha256, ...(file.encoding === undefined ? {} : { encoding: file.encoding }) },
+      },
       metrics: [],
       step: 0,
     };
@@ -109,6 +112,7 @@ export async function newRun(opts: RunOptions, say: (line: string) => void): Pro
 }
 
 export async function resumeRun(opts: RunOptions, say: (line: string) => void): Promise<PreparedRun> {
+  checkRunDirectory(opts.out, false);
   const run = await loadRun(opts.out);
   const fail = (message: string | Error): never => {
     run.model.dispose();
@@ -120,12 +124,12 @@ export async function resumeRun(opts: RunOptions, say: (line: string) => void): 
   // 1. Data: the same text as before, read once.
   let file: CorpusFile;
   if (opts.data !== undefined) {
-    file = await readCorpusText(opts.data, say).catch(fail);
+    file = await readCorpusText(opts.data, say, opts.encoding ?? extra.data.encoding).catch(fail);
     if (file.sha256 !== extra.data.sha256)
       fail(`--data ${file.path} is not the text this run was trained on (${extra.data.path}, sha256 ${extra.data.sha256.slice(0, 12)}…).`);
     extra.data.path = file.path;
   } else {
-    file = await readCorpusText(extra.data.path, say).catch((error: Error) =>
+    file = await readCorpusText(extra.data.path, say, opts.encoding ?? extra.data.encoding).catch((error: Error) =>
       fail(`the run's data cannot be read (${error.message}); pass --data with the same text.`),
     );
     if (file.sha256 !== extra.data.sha256)

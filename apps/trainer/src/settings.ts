@@ -3,6 +3,7 @@
  * recipe of `@scratchgpt/train` of the same name), plus any field the command line overrides; and
  * how a field reads as a flag.
  */
+import { MAX_SEED } from '@scratchgpt/data';
 import { presets, type GPTConfig } from '@scratchgpt/model';
 import { recipes, type TrainConfig } from '@scratchgpt/train';
 import { InvalidArgumentError } from 'commander';
@@ -39,12 +40,19 @@ export function presetOf(name: string): Preset {
   return preset;
 }
 
-/** A flag's value as an integer of at least `min`. */
-export const integer = (min: number) => (value: string) => {
-  const n = Number(value);
-  if (!/^[+-]?\d+$/.test(value.trim()) || n < min) throw new InvalidArgumentError(`Expected an integer of at least ${min}.`);
-  return n;
-};
+/** A flag's value as an integer from `min` to `max` (default: the largest exact integer). */
+export const integer =
+  (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (value: string) => {
+    const n = Number(value);
+    if (!/^[+-]?\d+$/.test(value.trim()) || n < min || n > max)
+      throw new InvalidArgumentError(
+        max === Number.MAX_SAFE_INTEGER ? `Expected an integer of at least ${min}.` : `Expected an integer from ${min} to ${max}.`,
+      );
+    return n;
+  };
+/** A seed flag's value: 0 to 2^32 − 1 (seeds are 32-bit). */
+export const seed = integer(0, MAX_SEED);
 /** A flag's value as a finite number. */
 export const number = (value: string) => {
   const n = Number(value);
@@ -76,7 +84,7 @@ export const TRAIN_FLAGS: Array<[Exclude<keyof TrainConfig, 'sampler'>, string, 
   ['beta2', 'AdamW beta2', number],
   ['gradClip', 'clip the global gradient norm (0: off)', number],
   ['sampleTokens', 'tokens of sample text at each evaluation (0: none)', integer(0)],
-  ['seed', 'seed of the weights, batches and samples', integer(0)],
+  ['seed', `seed of the weights, batches and samples (0 to ${MAX_SEED})`, seed],
   ['stride', 'with --sampler sliding: tokens between window starts (default: the block size)', integer(1)],
 ];
 

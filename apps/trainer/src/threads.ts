@@ -12,6 +12,11 @@ import { isNative as isNativeName, usesWorkerThreads, type ActiveBackend } from 
 export function resolveWorkers(workers: number | 'auto', backend: ActiveBackend['name'], batchSize: number): number {
   if (workers === 'auto') return usesWorkerThreads(backend) ? Math.max(1, Math.min(availableParallelism(), batchSize)) : 1;
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a positive integer or "auto", got ${workers}.`);
+  const cores = availableParallelism();
+  if (workers > cores)
+    throw new Error(
+      `--workers ${workers} is more than this machine's ${cores} cores; a thread trains on one core, so more only slow the steps down. Pass --workers ${cores} or less (or auto).`,
+    );
   if (!usesWorkerThreads(backend) && workers > 1)
     throw new Error(
       `--workers ${workers} is for the wasm and cpu backends; ${backend} ${isNativeName(backend) ? 'uses every core by itself' : 'runs on the GPU'}. Use --workers 1 (or auto).`,

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
@@ -35,6 +35,14 @@ const vocab = new Set(text).size;
 const TINY_FLAGS =
   '--n-layer 1 --n-head 2 --n-embd 16 --block-size 8 --batch-size 4 --eval-iters 2 --sample-tokens 16 --log-interval 1 --lr 1e-2 --warmup-iters 0';
 const TINY = ['--data', corpus, ...TINY_FLAGS.split(' ')];
+/** Runs `scratchgpt <args>` and expects exit 1 with `message` on stderr, and no stack trace. */
+const expectFailure = async (args: string[], message: string | RegExp) => {
+  const { code, stderr } = await run(args);
+  expect(code, stderr).toBe(1);
+  if (typeof message === 'string') expect(stderr).toContain(message);
+  else expect(stderr).toMatch(message);
+  expect(stderr).not.toMatch(/\n\s+at /);
+};
 const metricsOf = (out: string): Metric[] =>
   readFileSync(join(out, 'metrics.jsonl'), 'utf8')
     .trim()
@@ -218,7 +226,7 @@ describe('scratchgpt train: resume, Ctrl-C, NaN', () => {
     }
   });
 
-  it('Ctrl-C saves a checkpoint and exits cleanly; the run resumes from it', async () => {
+  it('Ctrl-C saves a checkpoint and exits with 130; the run resumes from it', async () => {
     const out = join(dir, 'interrupted');
     const child = spawn('node', [cli, 'train', ...TINY, '--max-iters', '100000', '--eval-interval', '1000', '--out', out], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -235,7 +243,7 @@ describe('scratchgpt train: resume, Ctrl-C, NaN', () => {
     });
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code).toBe(0);
+    expect(code).toBe(130); // saved, but not finished: scripts must not take it for a finished run
     const saved = /interrupted: checkpoint at step (\d+) saved/.exec(stdout + stderr);
     expect(saved).not.toBeNull();
     const step = Number(saved![1]);
@@ -308,13 +316,6 @@ describe('scratchgpt train: resume, Ctrl-C, NaN', () => {
 });
 
 describe('scratchgpt train: bad input gets a message and exit 1, never a stack trace', () => {
-  const expectFailure = async (args: string[], message: string | RegExp) => {
-    const { code, stderr } = await run(args);
-    expect(code, stderr).toBe(1);
-    if (typeof message === 'string') expect(stderr).toContain(message);
-    else expect(stderr).toMatch(message);
-    expect(stderr).not.toMatch(/\n\s+at /);
-  };
   const tiny = TINY.filter((_, i) => i > 1); // TINY without --data
 
   it('refuses missing, empty, binary, invalid UTF-8 and too-short data', async () => {
@@ -329,7 +330,10 @@ describe('scratchgpt train: bad input gets a message and exit 1, never a stack t
     await expectFailure(['train', '--data', join(dir, 'missing.txt'), ...tiny], 'No file or dataset named');
     await expectFailure(['train', '--data', empty, ...tiny], 'is empty; pass a text file');
     await expectFailure(['train', '--data', binary, ...tiny], 'looks binary (a NUL byte at offset 4)');
-    await expectFailure(['train', '--data', latin1, ...tiny], 'is not valid UTF-8 text');
+    await expectFailure(
+      ['train', '--data', latin1, ...tiny],
+      /latin1\.txt is not valid UTF-8: the bytes at offset 3 \(line 1\) are not a UTF-8 sequence \(0xe9 0x0a\)\. Convert it to UTF-8 .* or read it in its encoding with --encoding/,
+    );
     await expectFailure(
       ['train', '--data', short, ...tiny],
       /short\.txt is too short: its last 10% \(the val split\) is 5 tokens \(char\), and a block needs blockSize \+ 1 = 9/,
@@ -337,7 +341,7 @@ describe('scratchgpt train: bad input gets a message and exit 1, never a stack t
     const spaces = join(dir, 'spaces.txt');
     writeFileSync(spaces, ' \n'.repeat(300));
     await expectFailure(['train', '--data', spaces, ...tiny], 'holds only whitespace');
-    await expectFailure(['train', ...TINY, '--out', corpus], `--out ${corpus} is a file; pass a directory for the run.`);
+    await expectFailure(['train', ...TINY, '--out', corpus], `--out ${corpus} is a file; pass a directory.`);
   });
 
   it('refuses unknown flags, presets and backends, and invalid values', async () => {
@@ -409,5 +413,138 @@ describe('scratchgpt train: bad input gets a message and exit 1, never a stack t
     await expectFailure(['sample', '--run', out], /checkpoint .*ckpt\.safetensors is unusable: the checksum does not match/);
     writeFileSync(ckpt, bytes.subarray(0, 1000)); // truncated
     await expectFailure(['train', '--out', out, '--resume'], /is unusable: not a readable checkpoint \(truncated or damaged\)/);
+  });
+});
+
+/** Starts `scratchgpt <args>`; `started` resolves once its stdout matches `ready`. */
+function startUntil(args: string[], ready: RegExp) {
+  const child = spawn('node', [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+  let output = '';
+  let stdout = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const started = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      stdout += d.toString();
+      if (ready.test(stdout)) resolve();
+    });
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    void exited.then((code) => reject(new Error(`exited with ${code} before ${ready}: ${output}`)));
+  });
+  return { child, started, exited, output: () => output };
+}
+
+describe('scratchgpt: run directories are safe, commands stop when asked', () => {
+  it('refuses a second train on the same --out while the first runs; a stale lock is taken over', async () => {
+    const out = join(dir, 'busy');
+    const first = startUntil(['train', ...TINY, '--max-iters', '100000', '--eval-interval', '1000', '--out', out], /step 3\/100000/);
+    await first.started;
+    await expectFailure(
+      ['train', '--out', out, '--resume'],
+      new RegExp(`${out} is in use by another scratchgpt train \\(pid ${first.child.pid},`),
+    );
+    await expectFailure(['train', ...TINY, '--out', out], 'is in use by another scratchgpt train');
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(130);
+    expect(existsSync(join(out, 'scratchgpt.lock'))).toBe(false);
+    // A lock left by a process that is gone (kill -9) does not block the next run.
+    const gone = spawn('node', ['-e', '0']);
+    await new Promise((resolve) => gone.on('exit', resolve));
+    writeFileSync(join(out, 'scratchgpt.lock'), JSON.stringify({ pid: gone.pid, host: hostname(), command: 'train', started: 'earlier' }));
+    writeFileSync(join(out, '.ckpt.safetensors.00112233aabb.tmp'), 'what a killed save left');
+    const { stderr } = await ok(['train', '--out', out, '--resume', '--max-iters', '1000']);
+    expect(stderr).toContain('resuming');
+    expect(readdirSync(out).sort()).toEqual(['ckpt.safetensors', 'loss.svg', 'metrics.jsonl', 'samples.txt']);
+  });
+
+  it('never writes a new run into a directory of other files, nor through a symlink', async () => {
+    const mine = join(dir, 'mine');
+    mkdirSync(mine);
+    writeFileSync(join(mine, 'notes.md'), 'my notes');
+    await expectFailure(['train', ...TINY, '--out', mine], `--out ${mine} holds files that scratchgpt train did not write (notes.md)`);
+    expect(readdirSync(mine)).toEqual(['notes.md']);
+    const victim = join(dir, 'victim.txt');
+    writeFileSync(victim, 'precious');
+    const linked = join(dir, 'linked');
+    mkdirSync(linked);
+    symlinkSync(victim, join(linked, 'metrics.jsonl'));
+    await expectFailure(
+      ['train', ...TINY, '--out', linked],
+      `${join(linked, 'metrics.jsonl')} is a symbolic link; scratchgpt writes its run files itself`,
+    );
+    const out = join(dir, 'resumed-link');
+    await ok(['train', ...TINY, '--max-iters', '1', '--eval-interval', '1', '--out', out]);
+    rmSync(join(out, 'samples.txt'));
+    symlinkSync(victim, join(out, 'samples.txt'));
+    await expectFailure(['train', '--out', out, '--resume', '--max-iters', '2'], 'samples.txt is a symbolic link');
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+  });
+
+  it('sample stops at once on a closed pipe (sample | head) and on Ctrl-C (130)', async () => {
+    const out = join(dir, 'to-sample');
+    await ok(['train', ...TINY, '--max-iters', '1', '--eval-interval', '1', '--out', out]);
+    const piped = startUntil(['sample', '--run', out, '--max-new-tokens', '100000000'], /[\s\S]{200}/);
+    await piped.started;
+    piped.child.stdout.destroy(); // the reader goes away, as head does
+    expect(await piped.exited).toBe(0);
+    expect(piped.output()).not.toMatch(/scratchgpt: |EPIPE|\n\s+at /);
+    const stopped = startUntil(['sample', '--run', out, '--max-new-tokens', '100000000'], /[\s\S]{200}/);
+    await stopped.started;
+    stopped.child.kill('SIGINT');
+    expect(await stopped.exited).toBe(130);
+    expect(stopped.output()).toContain('scratchgpt: sampling stopped by Ctrl-C.');
+  });
+
+  it('keeps flags within bounds, and leaves nothing behind for a run refused before it starts', async () => {
+    await expectFailure(
+      ['train', ...TINY, '--seed', '4294967296'],
+      "argument '4294967296' is invalid. Expected an integer from 0 to 4294967295.",
+    );
+    await expectFailure(['sample', '--run', join(dir, 'any'), '--seed', '-1'], 'Expected an integer from 0 to 4294967295.');
+    await expectFailure(['train', ...TINY, '--max-iters', '99999999999999999999'], 'Expected an integer of at least 0.');
+    const cores = availableParallelism();
+    const many = join(dir, 'many');
+    await expectFailure(
+      ['train', ...TINY, '--workers', String(cores + 1), '--out', many],
+      `--workers ${cores + 1} is more than this machine's ${cores} cores`,
+    );
+    const huge = join(dir, 'huge');
+    const long = join(dir, 'long.txt');
+    writeFileSync(long, text.repeat(300)); // 850,000 characters: val holds a block of 65536
+    await expectFailure(
+      ['train', ...TINY, '--data', long, '--backend', 'wasm', '--block-size', '65536', '--n-layer', '8', '--n-head', '8', '--out', huge],
+      /one row of 65536 tokens needs at least [\d,]+ MB in a forward \+ backward pass, more than the 3,000 MB a pass may take/,
+    );
+    expect(existsSync(many) || existsSync(huge)).toBe(false);
+  });
+
+  it("prints next commands that run as printed, through the checkout's ./scratchgpt", async () => {
+    const repo = join(import.meta.dirname, '../../..');
+    const out = join(dir, 'hinted');
+    const { stderr } = await promisify(execFile)(
+      './scratchgpt',
+      ['train', ...TINY, '--max-iters', '2', '--eval-interval', '2', '--out', out],
+      { cwd: repo },
+    );
+    const hint = /sample from it: (.*)/.exec(stderr)![1]!;
+    expect(hint).toBe(`./scratchgpt sample --run ${out}`);
+    const { stdout } = await promisify(execFile)('sh', ['-c', `${hint} --max-new-tokens 5`], { cwd: repo });
+    expect(stdout.length).toBeGreaterThan(5);
+    // Run as `node <path>`, the hint says so.
+    const direct = await ok(['train', '--out', out, '--resume', '--max-iters', '3']);
+    expect(/sample from it: (.*)/.exec(direct.stderr)![1]).toBe(`node ${cli} sample --run ${out}`);
+  });
+
+  it('tokenize refuses text that is not UTF-8 instead of replacing its bytes, and converts it when asked', async () => {
+    const latin1 = join(dir, 'latin1-tokenize.txt');
+    writeFileSync(latin1, new Uint8Array([99, 97, 102, 0xe9, 10]));
+    await expectFailure(['tokenize', '--data', latin1, '--tokenizers', 'char'], 'is not valid UTF-8: the bytes at offset 3');
+    const { stdout } = await ok(['tokenize', '--data', latin1, '--tokenizers', 'char', '--encoding', 'latin1', '--json']); // converted when asked
+    const report = JSON.parse(stdout);
+    expect([report.chars, report.rows[0].vocabSize]).toEqual([5, 5]); // c a f é \n: é is one character, not a U+FFFD
+    const large = join(dir, 'large.txt');
+    writeFileSync(large, '');
+    truncateSync(large, 600 * 2 ** 20); // sparse: nothing is written
+    await expectFailure(['tokenize', '--data', large, '--tokenizers', 'char'], 'is 600 MiB; a text is read whole, up to 512 MiB');
   });
 });

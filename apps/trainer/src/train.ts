@@ -2,14 +2,18 @@
  * `scratchgpt train`: the training loop of `@scratchgpt/train` with what a terminal user needs
  * around it: 1. the backend; 2. a new run or the one in `--out` (data, tokenizer and settings
  * checked against it); 3. the run directory (checkpoint, metrics, plot, samples) and a progress
- * bar, fed by the loop's events; 4. Ctrl-C saves a checkpoint and exits cleanly (twice: at once).
+ * bar, fed by the loop's events; 4. Ctrl-C saves a checkpoint and stops (the command then exits
+ * with 130, as an interrupted program does; twice: at once). The run directory is locked while a
+ * run writes it (see dir-lock.ts).
  * `compare` trains its contenders through {@link trainRun} too.
  */
 import type { Tokenizer } from '@scratchgpt/tokenizers';
 import { NonFiniteLossError, train, type Metric, type TrainConfig } from '@scratchgpt/train';
 import { selectBackend, type ActiveBackend, type BackendChoice } from './backend';
+import { commandLine } from './command';
+import { withDirectoryLock } from './dir-lock';
 import { createProgress, formatDuration } from './progress';
-import { runCheckpoints, runFiles, runPath } from './run-dir';
+import { checkRunExists, runCheckpoints, runFiles, runPath } from './run-dir';
 import { newRun, resumeRun, type PreparedRun } from './run-setup';
 import type { ModelSettings } from './settings';
 import { parallelFor } from './threads';
@@ -20,6 +24,8 @@ export interface TrainCommandOptions {
   presetGiven?: boolean;
   /** A text file or a dataset name; on resume, default: the run's own. */
   data?: string;
+  /** The text's encoding (`--encoding`, a WHATWG label); default UTF-8. */
+  encoding?: string;
   /** Tokenizer spec or JSON path; default `char`. */
   tokenizer?: string;
   /** Model fields given on the command line. */
@@ -55,7 +61,12 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<TrainSumm
   // 1. Backend.
   const backend = await selectBackend(opts.backend);
   say(`backend: ${backend.name} (${backend.reason})`);
-  // 2. A new run, or the one in --out.
+  // 2. A new run, or the one in --out, which is ours alone while we train.
+  if (opts.resume) checkRunExists(opts.out); // before the lock creates it
+  return withDirectoryLock(opts.out, 'train', () => trainLocked(opts, backend));
+}
+
+async function trainLocked(opts: TrainCommandOptions, backend: ActiveBackend): Promise<TrainSummary> {
   const run = opts.resume ? await resumeRun(opts, say) : await newRun(opts, say);
   try {
     if (opts.resume && run.step >= run.recipe.maxIters) {
@@ -72,6 +83,12 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<TrainSumm
     run.tokenizer.dispose?.();
   }
 }
+
+/**
+ * A command stopped by Ctrl-C (or SIGTERM) after keeping what it had: the program says what was
+ * kept and exits with 130, as an interrupted program does, so scripts see it did not finish.
+ */
+export class InterruptedError extends Error {}
 
 /** How {@link trainRun} trains and shows a run. */
 export interface TrainRunOptions {
@@ -97,7 +114,8 @@ export async function trainRun(run: PreparedRun, opts: TrainRunOptions): Promise
   say(
     `data: ${run.file.path}: ${run.ids.train.length} train and ${run.ids.val.length} val tokens; ${recipe.sampler} batches${recipe.sampler === 'sliding' ? ` (stride ${recipe.stride ?? blockSize})` : ''}`,
   );
-  const write = await runFiles(opts.out, {
+  const parallel = parallelFor(opts.workers ?? 'auto', opts.backend.name, recipe.batchSize); // checks --workers
+  const write = runFiles(opts.out, {
     metrics: run.metrics,
     fresh: run.resume === undefined,
     tokenizer,
@@ -124,7 +142,7 @@ export async function trainRun(run: PreparedRun, opts: TrainRunOptions): Promise
       checkpoints: runCheckpoints(opts.out),
       tokenizer: tokenizer.toJSON(),
       extra: run.extra,
-      parallel: parallelFor(opts.workers ?? 'auto', opts.backend.name, recipe.batchSize),
+      parallel,
       samplePrompt: samplePrompt(tokenizer),
       budgetSeconds: opts.budgetSeconds,
       signal: opts.signal,
@@ -151,7 +169,7 @@ export async function trainRun(run: PreparedRun, opts: TrainRunOptions): Promise
     });
     if (result.interrupted) {
       progress.log(
-        `interrupted: checkpoint at step ${result.step} saved in ${runPath(opts.out, 'checkpoint')}; continue with \`scratchgpt train --out ${opts.out} --resume\``,
+        `interrupted: checkpoint at step ${result.step} saved in ${runPath(opts.out, 'checkpoint')}; continue with \`${commandLine('train', '--out', opts.out, '--resume')}\``,
       );
     } else {
       progress.stop();
@@ -159,7 +177,7 @@ export async function trainRun(run: PreparedRun, opts: TrainRunOptions): Promise
       say(
         `done: ${result.step} steps in ${formatDuration(result.seconds)}; train loss ${last.loss.toFixed(4)}, val loss ${last.valLoss!.toFixed(4)}; run in ${opts.out}`,
       );
-      say(`sample from it: scratchgpt sample --run ${opts.out}`);
+      say(`sample from it: ${commandLine('sample', '--run', opts.out)}`);
     }
     return summary(opts.out, run, result);
   } catch (error) {

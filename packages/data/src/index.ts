@@ -11,7 +11,7 @@ export {
 } from './batch-source';
 export { DataLoader, shuffledOrder, type DataLoaderOptions } from './data-loader';
 export { RandomBatchSampler, type RandomBatchSamplerOptions } from './random-batch-sampler';
-export { SeededRandom } from './random';
+export { MAX_SEED, SeededRandom } from './random';
 export { SlidingWindowDataset, type SlidingWindowOptions, type Window, type WindowDataset } from './sliding-window';
 export { TRAIN_FRACTION, checkTokenIds, splitPoint, toTokenArray, trainValSplit, type TokenArray } from './token-array';
 export {

@@ -1,4 +1,15 @@
 // Node-only helpers (file system, downloads): import from "@scratchgpt/data/node".
 export { DATASETS, resolveDataset, type DatasetInfo, type ResolveDatasetOptions } from './node/datasets';
-export { defaultCacheDir, sha256File, writeFileAtomic } from './node/files';
+export { defaultCacheDir, isTempFile, removeTempFiles, sha256File, tempPathFor, writeFileAtomic } from './node/files';
 export { loadTokens, type LoadTokensOptions, type LoadedTokens } from './node/token-cache-file';
+export {
+  DEFAULT_TEXT_DECODING,
+  InvalidTextError,
+  MAX_TEXT_BYTES,
+  decodeText,
+  firstInvalidUtf8,
+  readTextBytes,
+  readTextFile,
+  resolveTextDecoding,
+  type TextDecodingOptions,
+} from './node/text-file';

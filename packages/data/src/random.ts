@@ -3,6 +3,9 @@
  * order is reproducible on every platform. Its state can be saved and restored for resuming.
  * Not for cryptography.
  */
+/** The largest seed that means itself: seeds are 32-bit, so `MAX_SEED + 1` would be the same run as 0. */
+export const MAX_SEED = 0xffff_ffff;
+
 export class SeededRandom {
   private s: Uint32Array;
 

@@ -51,31 +51,6 @@ export function isOneHead(attention: string | undefined): boolean {
   return ONE_HEAD_KINDS.has(attention ?? DEFAULT_ATTENTION);
 }
 
-/**
- * Fewer parameters than any GPT of this config has: its embeddings, and each block's query/key/value
- * projections (3C²) and MLP (8C²), which every attention kind has.
- */
-export function minParameters(config: GPTConfig): number {
-  const { vocabSize: V, blockSize: T, nLayer: L, nEmbd: C } = config;
-  return (V + T) * C + L * 11 * C * C;
-}
-
-/**
- * Throws when a config needs more than twice the `values` of the weights it came with (see
- * {@link minParameters}); checks the config first. Loaders call it before building the model, so a
- * config from a stranger cannot make them allocate much more than the file they were given. A
- * config that misses by less is built, and the loader names the tensor that does not fit.
- */
-export function checkWeightsFit(config: GPTConfig, values: number, what: string): void {
-  const c = resolveConfig(config);
-  const need = minParameters(c);
-  if (need > 2 * values) {
-    throw new Error(
-      `${what} holds ${values.toLocaleString('en-US')} weights, but its config (${c.nLayer} layers, ${c.nEmbd} wide, vocabulary ${c.vocabSize}, block ${c.blockSize}) needs at least ${need.toLocaleString('en-US')}: the config and the weights do not belong together; nothing was built.`,
-    );
-  }
-}
-
 /** A config with every default filled in. */
 export type ResolvedGPTConfig = Required<GPTConfig>;
 

@@ -7,10 +7,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { KVCache, createAttention, type Attention } from '@scratchgpt/attention';
 import { Dropout, Embedding, LayerNorm, Linear, Module, ModuleList, crossEntropy, gelu, matMul2d } from '@scratchgpt/nn';
 import { SeededRandom } from '@scratchgpt/data';
-import { checkWeightsFit, resolveConfig, type GPTConfig, type ResolvedGPTConfig } from './config';
+import { resolveConfig, type GPTConfig, type ResolvedGPTConfig } from './config';
+import type { LoadLimits } from './load-checks';
 import { parseSafetensors, serializeSafetensors } from './safetensors';
 import { argmax, checkSampling, sampleLogits, type SamplingOptions } from './sampling';
-import { loadStateDict, toStateDict } from './state-dict';
+import { assignStateDict, checkStateDict, toStateDict } from './state-dict';
 
 /** Options of {@link GPT}'s constructor. */
 export interface GPTOptions {
@@ -130,18 +131,16 @@ export class GPT extends Module {
 
   /**
    * A model with the weights of a safetensors file in nanoGPT's names and layouts (also GPT-2's
-   * Conv1D layout). The config must match the file; the error names the tensor that does not.
+   * Conv1D layout). The file is checked against the config before the model is built (see
+   * `checkStateDict`): every tensor with exactly its shape, none left over, within the parameter
+   * budget (`maxParameters`, default `MAX_PARAMETERS`), every value finite; the error names the tensor.
    */
-  static fromSafetensors(bytes: Uint8Array, config: GPTConfig, options: GPTOptions = {}): GPT {
+  static fromSafetensors(bytes: Uint8Array, config: GPTConfig, options: GPTOptions & LoadLimits = {}): GPT {
     const { tensors } = parseSafetensors(bytes);
-    checkWeightsFit(
-      config,
-      [...tensors.values()].reduce((n, t) => n + t.data.length, 0),
-      'the weights file',
-    ); // before allocating the model
+    const checked = checkStateDict(config, tensors, { maxParameters: options.maxParameters, what: 'the weights file' }); // before allocating the model
     const model = new GPT(config, options);
     try {
-      loadStateDict(model, tensors);
+      assignStateDict(model, checked);
     } catch (error) {
       model.dispose();
       throw error;

@@ -1,9 +1,7 @@
 export {
   DEFAULT_ATTENTION,
-  checkWeightsFit,
   headsFor,
   isOneHead,
-  minParameters,
   presets,
   resolveConfig,
   type GPTConfig,
@@ -12,14 +10,38 @@ export {
 export {
   EXPORT_FILES,
   EXPORT_FORMAT,
+  EXPORT_LIMITS,
   EXPORT_MANIFEST,
+  checkTokenizerFits,
   exportFiles,
+  isPlainFileName,
+  maxWeightsBytes,
   readExport,
   type ExportManifest,
+  type ExportReader,
   type ExportSource,
   type ExportableTokenizer,
 } from './export';
 export { Block, GPT, MLP, type ForwardOptions, type GPTOptions, type GenerateOptions } from './gpt';
 export { argmax, sampleLogits, type SamplingOptions } from './sampling';
-export { loadStateDict, toStateDict, type TensorData } from './state-dict';
-export { parseSafetensors, serializeSafetensors, type SafetensorsDtype, type SafetensorsFile, type SafetensorsTensor } from './safetensors';
+export {
+  MAX_PARAMETERS,
+  checkFinite,
+  checkParameterBudget,
+  findNonFinite,
+  listsAttention,
+  parameterShapes,
+  shapeSize,
+  type LoadLimits,
+  type NonFinite,
+} from './load-checks';
+export { checkStateDict, loadStateDict, stateDictShapes, toStateDict, type CheckedStateDict, type TensorData } from './state-dict';
+export {
+  MAX_SAFETENSORS_HEADER_BYTES,
+  parseSafetensors,
+  serializeSafetensors,
+  type ParseSafetensorsOptions,
+  type SafetensorsDtype,
+  type SafetensorsFile,
+  type SafetensorsTensor,
+} from './safetensors';

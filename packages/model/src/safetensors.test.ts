@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSafetensors, serializeSafetensors } from './safetensors';
+import { MAX_SAFETENSORS_HEADER_BYTES, parseSafetensors, serializeSafetensors } from './safetensors';
 
 const hex = (s: string): Uint8Array => new Uint8Array(s.match(/../g)!.map((b) => parseInt(b, 16)));
 
@@ -78,7 +78,16 @@ describe('parseSafetensors', () => {
   const cases: [string, Uint8Array, string][] = [
     ['a file under 8 bytes', new Uint8Array(5), 'file is 5 bytes, shorter than the 8-byte header length'],
     ['a header length past the end', file('{}').subarray(0, 9), 'header length 2 runs past the end of the 9-byte file'],
-    ['a huge header length', hex('ffffffffffffffff7b7d'), 'header length 18446744073709551615 runs past the end'],
+    [
+      'a huge header length',
+      hex('ffffffffffffffff7b7d'),
+      'header length 18446744073709551615 is over the limit of 100,000,000 bytes (MAX_SAFETENSORS_HEADER_BYTES',
+    ],
+    [
+      'a header length just over the limit, before the file is read',
+      hex('01e1f505000000007b7d'),
+      'header length 100000001 is over the limit of 100,000,000 bytes',
+    ],
     ['invalid JSON', file('{"x": '), 'header is not valid UTF-8 JSON'],
     ['invalid UTF-8', hex('0200000000000000ff7d'), 'header is not valid UTF-8 JSON'],
     ['a JSON array header', file('[1, 2]'), 'header must be a JSON object'],
@@ -91,6 +100,11 @@ describe('parseSafetensors', () => {
     ['a prototype dtype name', file({ x: { dtype: 'toString', shape: [], data_offsets: [0, 4] } }, 4), 'unsupported dtype "toString"'],
     ['a negative dimension', file({ x: f32([-1], [0, 0]) }), 'tensor "x" has shape [-1]; every dimension must be a non-negative integer'],
     ['a fractional dimension', file({ x: f32([1.5], [0, 6]) }, 6), 'every dimension must be a non-negative integer'],
+    [
+      'a shape of more elements than a number holds exactly',
+      file({ x: f32([2 ** 26, 2 ** 26, 2 ** 26], [0, 4]) }, 4),
+      'tensor "x" has shape [67108864,67108864,67108864] of more than 2^53 elements',
+    ],
     ['a missing shape', file({ x: { dtype: 'F32', data_offsets: [0, 4] } }, 4), 'shape must be an array of non-negative integers'],
     [
       'malformed data_offsets',
@@ -123,6 +137,15 @@ describe('parseSafetensors', () => {
   ];
   it.each(cases)('rejects %s', (_, bytes, message) => {
     expect(() => parseSafetensors(bytes)).toThrow(message);
+  });
+
+  it('bounds the header: MAX_SAFETENSORS_HEADER_BYTES by default, maxHeaderBytes to change it', () => {
+    expect(MAX_SAFETENSORS_HEADER_BYTES).toBe(100_000_000); // the reference implementation's limit
+    const bytes = hex(GOLDEN_F32); // a 54-byte header
+    expect(() => parseSafetensors(bytes, { maxHeaderBytes: 53 })).toThrow(
+      'safetensors: header length 54 is over the limit of 53 bytes (MAX_SAFETENSORS_HEADER_BYTES unless maxHeaderBytes is given); the file is damaged or not a .safetensors file, or pass a larger maxHeaderBytes',
+    );
+    expect(parseSafetensors(bytes, { maxHeaderBytes: 54 }).tensors.size).toBe(1);
   });
 });
 

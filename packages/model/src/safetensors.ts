@@ -5,7 +5,11 @@
  * relative to the data section) plus an optional `__metadata__` string-to-string map, then the raw
  * little-endian, row-major tensor bytes, which the tensors must tile with no holes or overlaps.
  *
- * Reads F32, F16, BF16, F64, I32 and I64 into plain Float32Arrays; writes F32 only.
+ * Reads F32, F16, BF16, F64, I32 and I64 into plain Float32Arrays; writes F32 only. A file is
+ * untrusted input: the header is bounded ({@link MAX_SAFETENSORS_HEADER_BYTES}) before it is
+ * decoded, every tensor's dtype, shape and byte span are checked against each other and the file,
+ * and nothing is converted until the whole header has passed, so a bad file costs no more memory
+ * than its own bytes (at most twice that for the F32 copies of F16/BF16 data).
  * Non-goals: other dtypes (BOOL, U8, I8, F8_*, ...), lazy or memory-mapped loading, streaming,
  * zero-copy views, and keeping F64/I64 precision (both are narrowed to float32).
  */
@@ -27,6 +31,19 @@ export interface SafetensorsTensor {
 export interface SafetensorsFile {
   tensors: Map<string, SafetensorsTensor>;
   metadata: Record<string, string>;
+}
+
+/**
+ * The largest header, in bytes, that {@link parseSafetensors} reads unless told otherwise: the limit
+ * of the reference implementation (huggingface/safetensors), far above any real model's header (GPT-2's
+ * is 15 KB), so a stranger's 8-byte length cannot make a reader decode gigabytes of "JSON".
+ */
+export const MAX_SAFETENSORS_HEADER_BYTES = 100_000_000;
+
+/** Options of {@link parseSafetensors}. */
+export interface ParseSafetensorsOptions {
+  /** The largest header to read, in bytes. Default {@link MAX_SAFETENSORS_HEADER_BYTES}. */
+  maxHeaderBytes?: number;
 }
 
 const BYTES: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I32: 4, I64: 8 };
@@ -74,14 +91,28 @@ function elementCount(shape: unknown, what: string): number {
     }
     n *= d;
   }
+  if (!Number.isSafeInteger(n))
+    fail(`${what} has shape ${JSON.stringify(shape)} of more than 2^53 elements; no file holds that many values`);
   return n;
 }
 
-/** Parses a .safetensors file (8-byte little-endian u64 header length, JSON header, then raw little-endian data). */
-export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
+/**
+ * Parses a .safetensors file (8-byte little-endian u64 header length, JSON header, then raw
+ * little-endian data); the error names what is wrong (a header over `maxHeaderBytes`, a dtype, a
+ * shape, offsets outside the data, a byte span that is not shape × dtype size, overlaps, holes).
+ */
+export function parseSafetensors(bytes: Uint8Array, options: ParseSafetensorsOptions = {}): SafetensorsFile {
+  const maxHeaderBytes = options.maxHeaderBytes ?? MAX_SAFETENSORS_HEADER_BYTES;
+  if (!Number.isSafeInteger(maxHeaderBytes) || maxHeaderBytes < 0)
+    fail(`maxHeaderBytes must be a non-negative integer, got ${maxHeaderBytes}`);
   if (bytes.length < 8)
     fail(`file is ${bytes.length} bytes, shorter than the 8-byte header length; it is truncated or not a .safetensors file`);
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  if (headerLength > BigInt(maxHeaderBytes)) {
+    fail(
+      `header length ${headerLength} is over the limit of ${maxHeaderBytes.toLocaleString('en-US')} bytes (MAX_SAFETENSORS_HEADER_BYTES unless maxHeaderBytes is given); the file is damaged or not a .safetensors file, or pass a larger maxHeaderBytes`,
+    );
+  }
   if (headerLength > BigInt(bytes.length - 8)) {
     fail(`header length ${headerLength} runs past the end of the ${bytes.length}-byte file; it is truncated or not a .safetensors file`);
   }

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { GPTConfig } from './config';
 import { GPT } from './gpt';
 import { parseSafetensors, serializeSafetensors } from './safetensors';
-import { toStateDict } from './state-dict';
+import { loadStateDict, toStateDict } from './state-dict';
 
 beforeAll(async () => {
   expect(await tf.setBackend('cpu')).toBe(true);
@@ -13,6 +13,19 @@ beforeAll(async () => {
 const tiny: GPTConfig = { vocabSize: 11, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 16, dropout: 0, bias: true };
 const x = () => tf.tensor2d([[1, 2, 3, 4, 5]], [1, 5], 'int32');
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
+
+/** Runs `f`, which must throw: its message, and how many tensors were made meanwhile (0: nothing was built). */
+function refused(f: () => unknown): { message: string; tensors: number } {
+  const spy = vi.spyOn(tf.engine() as unknown as { trackTensor: (...args: unknown[]) => void }, 'trackTensor');
+  try {
+    f();
+  } catch (error) {
+    return { message: (error as Error).message, tensors: spy.mock.calls.length };
+  } finally {
+    spy.mockRestore();
+  }
+  throw new Error('expected an error, got none');
+}
 
 describe('safetensors weights in nanoGPT layout', () => {
   it("writes nanoGPT's names and PyTorch shapes", async () => {
@@ -87,6 +100,51 @@ describe('safetensors weights in nanoGPT layout', () => {
     expect(() => GPT.fromSafetensors(bytes, { ...tiny, bias: false })).toThrow(
       'the weights have a tensor "transformer.h.0.ln_1.bias" that this config does not use; check the config (bias, tieWeights, nLayer)',
     );
+  });
+
+  it('checks the file against the config before building anything: every tensor, its shape, no extra ones', async () => {
+    const bytes = await new GPT(tiny).toSafetensors();
+    // One layer more than the file holds: under twice the file's weights, so a count could not tell.
+    expect(refused(() => GPT.fromSafetensors(bytes, { ...tiny, nLayer: 3 }))).toEqual({
+      message: expect.stringContaining('the weights have no tensor "transformer.h.2.ln_1.weight"'),
+      tensors: 0,
+    });
+    // The issue's edit: a config of 64 layers, 16384 wide beside a small file.
+    expect(refused(() => GPT.fromSafetensors(bytes, { ...tiny, nEmbd: 16384, nLayer: 64 }))).toEqual({
+      message: expect.stringContaining('tensor "transformer.wte.weight" has shape [11,16], but this config needs [11,16384]'),
+      tensors: 0,
+    });
+    expect(refused(() => GPT.fromSafetensors(bytes, { ...tiny, bias: false }))).toEqual({
+      message: expect.stringContaining('the weights have a tensor "transformer.h.0.ln_1.bias" that this config does not use'),
+      tensors: 0,
+    });
+  });
+
+  it('refuses a model over the parameter budget before building it', async () => {
+    const model = new GPT(tiny);
+    const bytes = await model.toSafetensors();
+    expect(refused(() => GPT.fromSafetensors(bytes, tiny, { maxParameters: 1000 }))).toEqual({
+      message: expect.stringContaining(
+        `the weights file has ${model.numParams().toLocaleString('en-US')} parameters, more than the budget of 1,000 (maxParameters`,
+      ),
+      tensors: 0,
+    });
+    GPT.fromSafetensors(bytes, tiny, { maxParameters: model.numParams() }).dispose();
+  });
+
+  it('refuses NaN and infinite weights, naming the tensor and the count, before building anything', async () => {
+    const model = new GPT(tiny);
+    const tensors = parseSafetensors(await model.toSafetensors()).tensors;
+    const fc = tensors.get('transformer.h.1.mlp.c_fc.weight')!.data;
+    fc.set([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY], 5);
+    const bytes = serializeSafetensors(tensors);
+    expect(refused(() => GPT.fromSafetensors(bytes, tiny))).toEqual({
+      message: expect.stringContaining(
+        'the weights file has non-finite weights: tensor "transformer.h.1.mlp.c_fc.weight" has 3 NaN or infinite values of 1,024',
+      ),
+      tensors: 0,
+    });
+    expect(() => loadStateDict(model, tensors)).toThrow('tensor "transformer.h.1.mlp.c_fc.weight" has 3 NaN or infinite values');
   });
 
   it('reads a tied head from either name, and refuses an untied checkpoint in a tied model', async () => {

@@ -8,12 +8,17 @@
  *   with an identity `c_proj` (and read back only from such a file).
  * - A tied head is written as `lm_head.weight` too (nanoGPT loads it); names may lack the
  *   `transformer.` prefix (Hugging Face GPT-2), and GPT-2's `attn.bias` mask buffers are ignored.
+ * Loading checks the weights against the config before anything is assigned or built
+ * (`checkStateDict`: names and shapes from the config alone, no tensor left over, the parameter
+ * budget, finite values), since a file is untrusted input.
  * Non-goals: optimizer state, attention kinds other than single, wrapper and fused.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MultiHeadAttention, MultiHeadAttentionWrapper, SingleHeadAttention, type Attention } from '@scratchgpt/attention';
 import { Linear } from '@scratchgpt/nn';
+import { resolveConfig, type GPTConfig } from './config';
 import type { GPT } from './gpt';
+import { checkFinite, checkParameterBudget, listsAttention, parameterShapes, shapeSize, type LoadLimits } from './load-checks';
 
 /** A tensor's shape and float32 values. */
 export interface TensorData {
@@ -70,36 +75,125 @@ export async function toStateDict(model: GPT): Promise<Map<string, TensorData>> 
   }
 }
 
-/** Loads nanoGPT (or GPT-2) weights; the error names the tensor and both shapes when one does not fit. */
-export function loadStateDict(model: GPT, tensors: Map<string, TensorData>): void {
-  const C = model.config.nEmbd;
+/**
+ * The tensors of a GPT of this config as nanoGPT's state dict names and shapes them (PyTorch
+ * layouts: `[out, in]` for Linear weights, `linear` says which), in nanoGPT's order, computed from
+ * the config alone. A tied model lists `lm_head.weight` too (nanoGPT writes it; it is `wte`). Lazy,
+ * as {@link parameterShapes}; only `single`, `wrapper` and `fused` attention have this layout.
+ */
+export function* stateDictShapes(config: GPTConfig): Generator<[name: string, { shape: number[]; linear: boolean }]> {
+  const c = resolveConfig(config);
+  if (!listsAttention(c.attention))
+    throw new Error(`Attention kind "${c.attention}" has no nanoGPT layout; load weights into single, wrapper or fused models.`);
+  const { vocabSize: V, blockSize: T, nEmbd: C, bias, qkvBias } = c;
+  function* linear(
+    name: string,
+    inputs: number,
+    outputs: number,
+    withBias: boolean,
+  ): Generator<[string, { shape: number[]; linear: boolean }]> {
+    yield [`${name}.weight`, { shape: [outputs, inputs], linear: true }];
+    if (withBias) yield [`${name}.bias`, { shape: [outputs], linear: false }];
+  }
+  function* layerNorm(name: string): Generator<[string, { shape: number[]; linear: boolean }]> {
+    yield [`${name}.weight`, { shape: [C], linear: false }];
+    if (bias) yield [`${name}.bias`, { shape: [C], linear: false }];
+  }
+  yield ['transformer.wte.weight', { shape: [V, C], linear: false }];
+  yield ['transformer.wpe.weight', { shape: [T, C], linear: false }];
+  for (let i = 0; i < c.nLayer; i++) {
+    const block = `transformer.h.${i}`;
+    yield* layerNorm(`${block}.ln_1`);
+    yield* linear(`${block}.attn.c_attn`, C, 3 * C, qkvBias);
+    yield* linear(`${block}.attn.c_proj`, C, C, bias);
+    yield* layerNorm(`${block}.ln_2`);
+    yield* linear(`${block}.mlp.c_fc`, C, 4 * C, bias);
+    yield* linear(`${block}.mlp.c_proj`, 4 * C, C, bias);
+  }
+  yield* layerNorm('transformer.ln_f');
+  if (c.tieWeights) yield ['lm_head.weight', { shape: [V, C], linear: false }];
+  else yield* linear('lm_head', C, V, bias);
+}
+
+/** A state dict checked against a config by {@link checkStateDict}. */
+export interface CheckedStateDict {
+  /** Every tensor the model takes, by its nanoGPT name (with the `transformer.` prefix). */
+  tensors: Map<string, TensorData>;
+  /** Linear weights are GPT-2's Conv1D `[in, out]`, not `nn.Linear`'s `[out, in]`. */
+  conv1d: boolean;
+  /** The model's parameter count. */
+  parameters: number;
+}
+
+/**
+ * Checks nanoGPT (or GPT-2) weights against a config without building anything: every tensor the
+ * config needs is there with exactly its shape, no tensor is left over, the model is within the
+ * parameter budget (`maxParameters`, default `MAX_PARAMETERS`) and every value is finite. The error
+ * names the tensor (and both shapes, or the count of NaN values). `GPT.fromSafetensors` runs it
+ * before it allocates the model; `loadStateDict` runs it too.
+ */
+export function checkStateDict(
+  config: GPTConfig,
+  tensors: Map<string, TensorData>,
+  limits: LoadLimits & { what?: string } = {},
+): CheckedStateDict {
+  const c = resolveConfig(config);
+  const C = c.nEmbd;
   tensors = new Map([...tensors].map(([name, t]) => [name.replace(/^_orig_mod\./, ''), t])); // torch.compile's prefix, as nanoGPT's sample.py
-  tensors = tiedHead(model, tensors);
+  tensors = tiedHead(c.tieWeights, tensors);
   const find = (name: string): TensorData | undefined => tensors.get(name) ?? tensors.get(name.replace(/^transformer\./, ''));
   const cAttn = find('transformer.h.0.attn.c_attn.weight');
   const conv1d = cAttn !== undefined && cAttn.shape[0] === C && cAttn.shape[1] === 3 * C; // GPT-2's Conv1D: [in, out]
-  tf.tidy(() => {
-    // 1. Every expected tensor, checked and turned into our layout ([in, out] for Linear weights).
-    const values = new Map<string, tf.Tensor>();
-    const all = entries(model);
-    const known = new Set(all.flatMap(({ name }) => [name, name.replace(/^transformer\./, '')]));
-    const unused = [...tensors.keys()].find((name) => !known.has(name) && !/\.attn\.(masked_)?bias$/.test(name));
-    if (unused !== undefined) {
+  // Every tensor the config needs, in order; lazy, so a config of more layers than the file stops at the first missing one.
+  const used = new Map<string, TensorData>();
+  const known = new Set<string>();
+  for (const [name, { shape, linear }] of stateDictShapes(c)) {
+    known.add(name).add(name.replace(/^transformer\./, ''));
+    const want = linear && conv1d ? [...shape].reverse() : shape;
+    const t = find(name);
+    if (t === undefined && name === 'lm_head.weight' && c.tieWeights) continue; // tied: GPT-2 files omit it
+    if (t === undefined) throw new Error(`loadStateDict: the weights have no tensor "${name}" (shape [${want}]), which this config needs.`);
+    if (t.shape.join() !== want.join()) {
       throw new Error(
-        `loadStateDict: the weights have a tensor "${unused}" that this config does not use; check the config (bias, tieWeights, nLayer).`,
+        `loadStateDict: tensor "${name}" has shape [${t.shape}], but this config needs [${want}]; check the config (vocabSize, nEmbd, nLayer, bias, tieWeights).`,
       );
     }
-    for (const { name, tensor, linear } of all) {
-      const want = linear && !conv1d ? [...tensor.shape].reverse() : tensor.shape;
-      const t = find(name);
-      if (t === undefined && name === 'lm_head.weight' && model.lm_head === null) continue; // tied: GPT-2 files omit it
-      if (t === undefined)
-        throw new Error(`loadStateDict: the weights have no tensor "${name}" (shape [${want}]), which this config needs.`);
-      if (t.shape.join() !== want.join()) {
-        throw new Error(
-          `loadStateDict: tensor "${name}" has shape [${t.shape}], but this config needs [${want}]; check the config (vocabSize, nEmbd, nLayer, bias, tieWeights).`,
-        );
-      }
+    used.set(name, t);
+  }
+  const extra = unusedTensor(tensors, known);
+  if (extra !== undefined) throw unused(extra);
+  let parameters = 0;
+  for (const [, shape] of parameterShapes(c)) parameters += shapeSize(shape);
+  checkParameterBudget(parameters, limits.what ?? 'the weights', limits);
+  checkFinite(used, limits.what ?? 'the weights');
+  return { tensors: used, conv1d, parameters };
+}
+
+/** The first tensor of a state dict that a config does not use (GPT-2's attention mask buffers aside). */
+function unusedTensor(tensors: Map<string, TensorData>, known: ReadonlySet<string>): string | undefined {
+  for (const name of tensors.keys()) if (!known.has(name) && !/\.attn\.(masked_)?bias$/.test(name)) return name;
+  return undefined;
+}
+
+const unused = (name: string) =>
+  new Error(
+    `loadStateDict: the weights have a tensor "${name}" that this config does not use; check the config (bias, tieWeights, nLayer).`,
+  );
+
+/** Loads nanoGPT (or GPT-2) weights, checked first by {@link checkStateDict} (the model is already built: no budget). */
+export function loadStateDict(model: GPT, tensors: Map<string, TensorData>): void {
+  assignStateDict(model, checkStateDict(model.config, tensors, { maxParameters: Number.POSITIVE_INFINITY }));
+}
+
+/** Assigns checked weights to a model of the config they were checked against. */
+export function assignStateDict(model: GPT, checked: CheckedStateDict): void {
+  const { tensors, conv1d } = checked;
+  tf.tidy(() => {
+    // 1. Every expected tensor in our layout ([in, out] for Linear weights).
+    const values = new Map<string, tf.Tensor>();
+    for (const { name, linear } of entries(model)) {
+      const t = tensors.get(name);
+      if (t === undefined) continue; // a tied head: the model's own wte
       const value = tf.tensor(t.data, t.shape);
       values.set(name, linear && !conv1d ? tf.transpose(value) : value);
     }
@@ -108,7 +202,7 @@ export function loadStateDict(model: GPT, tensors: Map<string, TensorData>): voi
     for (const [name, p] of model.namedParameters()) if (!attnPrefix.test(name)) p.assign(values.get(name)!);
     model.transformer.h.forEach((block, i) => {
       const parts = new Map(ATTN_PARTS.map((part) => [part, values.get(`transformer.h.${i}.attn.${part}`)]));
-      attentionFromNano(block.attn, parts, i, (part) => find(`transformer.h.${i}.attn.${part}`));
+      attentionFromNano(block.attn, parts, i, (part) => tensors.get(`transformer.h.${i}.attn.${part}`));
     });
   });
 }
@@ -118,8 +212,8 @@ export function loadStateDict(model: GPT, tensors: Map<string, TensorData>): voi
  * do (safetensors' `save_model` keeps only one of shared tensors), and two different ones are an
  * untied checkpoint.
  */
-function tiedHead(model: GPT, tensors: Map<string, TensorData>): Map<string, TensorData> {
-  if (model.lm_head !== null) return tensors;
+function tiedHead(tied: boolean, tensors: Map<string, TensorData>): Map<string, TensorData> {
+  if (!tied) return tensors;
   const wteName = tensors.has('transformer.wte.weight') ? 'transformer.wte.weight' : 'wte.weight';
   const wte = tensors.get(wteName);
   const head = tensors.get('lm_head.weight');

@@ -5,6 +5,7 @@ import splits from '../fixtures/splits.json';
 import { MergeRanks, applyMerges } from './bpe-encode';
 import { createSplitter, type SplitPattern } from './bpe-patterns';
 import { BpeTokenizer } from './bpe-tokenizer';
+import { TOKENIZER_LIMITS } from './limits';
 import { loadTokenizer } from './load';
 
 const PATTERNS = ['none', 'gpt2', 'gpt4'] as const;
@@ -66,7 +67,7 @@ describe('BpeTokenizer.train', () => {
   });
 
   it.each(golden.cases.filter((c) => 'text' in c))("matches minbpe's merges and ids: $name", (c) => {
-    const tok = BpeTokenizer.train(c.text!, { vocabSize: c.vocabSize, pattern: c.pattern });
+    const tok = BpeTokenizer.train(c.text!, { vocabSize: c.vocabSize, pattern: c.pattern as SplitPattern });
     expect(tok.merges).toEqual(c.merges);
     expect(tok.encode(c.text!)).toEqual(c.ids);
   });
@@ -74,7 +75,7 @@ describe('BpeTokenizer.train', () => {
   it.each(golden.cases.filter((c) => 'textSource' in c))("matches minbpe's merges on Tiny Shakespeare: $name", async (c) => {
     const full = await readShakespeare();
     const text = c.textSource === 'tinyshakespeare' ? full : full.slice(0, 20000);
-    const tok = BpeTokenizer.train(text, { vocabSize: c.vocabSize, pattern: c.pattern });
+    const tok = BpeTokenizer.train(text, { vocabSize: c.vocabSize, pattern: c.pattern as SplitPattern });
     expect(tok.merges).toEqual(c.merges);
     expect(tok.encode(text)).toHaveLength(c.numIds!);
   });
@@ -102,8 +103,12 @@ describe('BpeTokenizer.train', () => {
     expect(tok.decode(tok.encode(text))).toBe(text);
   });
 
-  it('counts possible merges right even for an enormous vocabSize', () => {
-    expect(() => BpeTokenizer.train('abcd', { vocabSize: 2 ** 44, pattern: 'none' })).toThrow('(only 3 were possible)');
+  it('counts possible merges right even for an enormous vocabSize, and refuses one over the limit', () => {
+    const { maxVocabSize } = TOKENIZER_LIMITS;
+    expect(() => BpeTokenizer.train('abcd', { vocabSize: maxVocabSize, pattern: 'none' })).toThrow('(only 3 were possible)');
+    expect(() => BpeTokenizer.train('abcd', { vocabSize: 2 ** 44, pattern: 'none' })).toThrow(
+      `vocabSize is ${2 ** 44}, over TOKENIZER_LIMITS.maxVocabSize = ${maxVocabSize}. Use a smaller vocabSize.`,
+    );
   });
 
   it('explains a vocabSize too small or too large for the text', () => {
@@ -123,8 +128,8 @@ describe('split patterns', () => {
     for (const [i, text] of splits.texts.entries()) expect(split(text)).toEqual(splits[pattern][i]);
   });
 
-  it('rejects an invalid custom pattern', () => {
-    expect(() => createSplitter('(unclosed')).toThrow('not a valid regular expression');
+  it('refuses a custom pattern (see bpe-patterns.test.ts)', () => {
+    expect(() => createSplitter('(unclosed' as SplitPattern)).toThrow('split pattern "(unclosed" is not one of the named patterns');
   });
 });
 

@@ -6,7 +6,8 @@
  * to `[46, 47, 47, 1, 58, 46, 43, 56, 43]`. A character is a whole code point: an emoji outside
  * the BMP is one id, not two UTF-16 halves. Non-goals: normalisation, grapheme clusters.
  */
-import { TOKENIZER_FORMAT, checkIds, type CharTokenizerJSON, type Tokenizer } from './types';
+import { TOKENIZER_LIMITS, overLimit } from './limits';
+import { TOKENIZER_FORMAT, checkIds, jsonFieldError, type CharTokenizerJSON, type Tokenizer } from './types';
 
 /** Options for {@link CharTokenizer.fromText}. */
 export interface CharTokenizerOptions {
@@ -22,6 +23,8 @@ export interface CharTokenizerOptions {
 export const UNK_TEXT = '\uFFFD';
 
 export class CharTokenizer implements Tokenizer {
+  /** The `type` of this tokenizer's JSON, for `createTokenizerLoader`. */
+  static readonly type = 'char';
   readonly name = 'char';
   readonly vocabSize: number;
   /** The id of `<unk>`, or -1 when unknown characters are an error. */
@@ -40,13 +43,19 @@ export class CharTokenizer implements Tokenizer {
     return new CharTokenizer(chars, (options.unknown ?? 'error') === 'unk');
   }
 
-  /** Restores a tokenizer saved with `toJSON()`. */
+  /** Restores a tokenizer saved with `toJSON()`, checking every field (the JSON may be untrusted). */
   static fromJSON(json: CharTokenizerJSON): CharTokenizer {
+    const where = 'CharTokenizer.fromJSON';
+    if (!Array.isArray(json.chars)) throw jsonFieldError(where, 'char', 'chars', 'an array of strings');
+    checkSize(json.chars.length, json.unk === true, where); // before looking at each entry
+    if (json.chars.some((c) => typeof c !== 'string')) throw jsonFieldError(where, 'char', 'chars', 'an array of strings');
+    if (typeof json.unk !== 'boolean') throw jsonFieldError(where, 'char', 'unk', 'true or false');
     return new CharTokenizer(json.chars, json.unk);
   }
 
   /** `chars[i]` is the character with id i; each must be exactly one code point. */
   constructor(chars: readonly string[], unk = false) {
+    checkSize(chars.length, unk, 'CharTokenizer');
     this.chars = [...chars];
     this.chars.forEach((ch, id) => {
       const cp = ch.codePointAt(0);
@@ -99,6 +108,14 @@ export class CharTokenizer implements Tokenizer {
         `text that contains it, or use CharTokenizer.fromText(text, { unknown: 'unk' }) to map unknown ` +
         `characters to <unk>.`,
     );
+  }
+}
+
+/** Refuses a vocabulary over `maxVocabSize` ids. */
+function checkSize(chars: number, unk: boolean, where: string): void {
+  const ids = chars + (unk ? 1 : 0);
+  if (ids > TOKENIZER_LIMITS.maxVocabSize) {
+    throw overLimit(where, 'maxVocabSize', ids, `${chars} characters (+ ${unk ? 1 : 0} for <unk>) make ${ids} ids`);
   }
 }
 

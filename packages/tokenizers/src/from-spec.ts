@@ -1,3 +1,7 @@
+/**
+ * Tokenizers from short specs, as command lines name them (`char`, `tiktoken:gpt2`, `bpe:512:gpt4`).
+ */
+import { SPLIT_PATTERNS, type SplitPattern } from './bpe-patterns';
 import { BpeTokenizer } from './bpe-tokenizer';
 import { CharTokenizer } from './char-tokenizer';
 import { TIKTOKEN_VOCAB_SIZES, TiktokenTokenizer } from './tiktoken-tokenizer';
@@ -26,10 +30,10 @@ export function createTokenizer(spec: string, text?: string): Tokenizer {
     return new TiktokenTokenizer(arg as TiktokenEncodingName);
   }
   if (kind === 'bpe' && arg !== undefined && rest.length === 0 && /^\d+$/.test(arg)) {
-    if (pattern !== undefined && !['none', 'gpt2', 'gpt4'].includes(pattern)) {
-      throw new Error(`Unknown BPE split pattern "${pattern}" in "${spec}"; use none, gpt2 or gpt4.`);
+    if (pattern !== undefined && !Object.hasOwn(SPLIT_PATTERNS, pattern)) {
+      throw new Error(`Unknown BPE split pattern "${pattern}" in "${spec}"; use one of ${Object.keys(SPLIT_PATTERNS).join(', ')}.`);
     }
-    return BpeTokenizer.train(needText(), { vocabSize: Number(arg), pattern: pattern ?? 'gpt4' });
+    return BpeTokenizer.train(needText(), { vocabSize: Number(arg), pattern: (pattern ?? 'gpt4') as SplitPattern });
   }
   throw new Error(`Unknown tokenizer "${spec}"; use ${TOKENIZER_SPECS}.`);
 }

@@ -1,18 +1,8 @@
-export { BpeTokenizer, type BpeTokenizerOptions, type BpeTrainOptions } from './bpe-tokenizer';
-export { GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN, type SplitPattern } from './bpe-patterns';
-export { CharTokenizer, UNK_TEXT, type CharTokenizerOptions } from './char-tokenizer';
+// The public API of @scratchgpt/tokenizers: everything in ./core (no tiktoken), plus what uses
+// tiktoken. TiktokenTokenizer, the only importer of tiktoken's WASM, is built as a file of its own
+// and the package is "sideEffects": false, so bundlers drop it from apps that do not use it; an
+// app that never needs tiktoken imports '@scratchgpt/tokenizers/core' and needs no WASM set-up.
+export * from './core';
 export { TOKENIZER_SPECS, createTokenizer } from './from-spec';
-export { loadTokenizer } from './load';
-export { MINBPE_PATTERNS, fromMinbpeModel, toMinbpeModel } from './minbpe-format';
-export { TextStream } from './text-stream';
-export { bytesPerToken, compressionStats, countChars, tokensPerChar, type CompressionStats } from './stats';
+export { TOKENIZER_KINDS, loadTokenizer } from './load';
 export { TIKTOKEN_VOCAB_SIZES, TiktokenTokenizer, type TiktokenTokenizerOptions } from './tiktoken-tokenizer';
-export {
-  TOKENIZER_FORMAT,
-  type BpeTokenizerJSON,
-  type CharTokenizerJSON,
-  type TiktokenEncodingName,
-  type TiktokenTokenizerJSON,
-  type Tokenizer,
-  type TokenizerJSON,
-} from './types';

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { loadTokenizer } from './load';
+import { BpeTokenizer } from './bpe-tokenizer';
+import { CharTokenizer } from './char-tokenizer';
+import { TOKENIZER_KINDS, loadTokenizer } from './load';
+import { createTokenizerLoader } from './loader';
 
 describe('loadTokenizer', () => {
   it('rejects another format version, naming both', () => {
@@ -22,5 +25,15 @@ describe('loadTokenizer', () => {
       'unknown tokenizer type "wordpiece"',
     );
     expect(() => loadTokenizer('42')).toThrow('expected a tokenizer JSON object');
+  });
+
+  it('reads every kind of the package; a loader made for some kinds names what it reads', () => {
+    expect(TOKENIZER_KINDS.map((k) => k.type)).toEqual(['char', 'bpe', 'tiktoken']);
+    const load = createTokenizerLoader([CharTokenizer, BpeTokenizer]);
+    expect(load(JSON.stringify(CharTokenizer.fromText('ab'))).encode('ba')).toEqual([1, 0]);
+    expect(() => load({ format: 'scratchgpt-tokenizer/1', type: 'tiktoken', encoding: 'gpt2' })).toThrow(
+      'unknown tokenizer type "tiktoken"; this loader reads char, bpe. For another of this package\'s kinds, add its class to ' +
+        "createTokenizerLoader's kinds, or use loadTokenizer, which reads them all.",
+    );
   });
 });

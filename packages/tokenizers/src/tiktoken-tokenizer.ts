@@ -2,8 +2,13 @@
  * OpenAI's pretrained BPE encodings (GPT-2's and later) through the `tiktoken` WASM package,
  * which ships the ranks, so it works offline. Wraps `tiktoken` only; training a BPE of your own
  * is `BpeTokenizer`. Call `dispose()` to free the WASM memory when done.
+ *
+ * This module is the only one that imports `tiktoken` (5.6 MB of WASM), and the package is
+ * `"sideEffects": false` with this module built as its own file, so a browser bundle that does
+ * not use `TiktokenTokenizer` (nor `loadTokenizer`/`createTokenizer`, which can make one) leaves it out.
  */
 import { get_encoding, type Tiktoken } from 'tiktoken';
+import { show } from './limits';
 import { TOKENIZER_FORMAT, checkIds, type TiktokenEncodingName, type TiktokenTokenizerJSON, type Tokenizer } from './types';
 
 /** Number of ids (`n_vocab`) of each encoding; the WASM package does not expose it. */
@@ -44,6 +49,8 @@ export interface TiktokenTokenizerOptions {
 }
 
 export class TiktokenTokenizer implements Tokenizer {
+  /** The `type` of this tokenizer's JSON, for `createTokenizerLoader`. */
+  static readonly type = 'tiktoken';
   readonly name: string;
   readonly vocabSize: number;
   readonly encoding: TiktokenEncodingName;
@@ -52,21 +59,20 @@ export class TiktokenTokenizer implements Tokenizer {
   private readonly decoder = new TextDecoder('utf-8', { fatal: false });
 
   constructor(encoding: TiktokenEncodingName, options: TiktokenTokenizerOptions = {}) {
-    if (!Object.hasOwn(TIKTOKEN_VOCAB_SIZES, encoding)) {
-      throw new Error(
-        `TiktokenTokenizer: unknown encoding ${JSON.stringify(encoding)}; ` + `use one of ${Object.keys(TIKTOKEN_VOCAB_SIZES).join(', ')}.`,
-      );
+    if (typeof encoding !== 'string' || !Object.hasOwn(TIKTOKEN_VOCAB_SIZES, encoding)) {
+      throw new Error(`TiktokenTokenizer: unknown encoding ${show(encoding)}; use one of ${Object.keys(TIKTOKEN_VOCAB_SIZES).join(', ')}.`);
     }
     this.encoding = encoding;
     this.name = `tiktoken:${encoding}`;
     this.vocabSize = TIKTOKEN_VOCAB_SIZES[encoding];
     this.allowedSpecial = options.allowedSpecial ?? 'all';
     if (this.allowedSpecial !== 'all' && this.allowedSpecial !== 'none') {
-      throw new Error(`TiktokenTokenizer: allowedSpecial must be 'all' or 'none', got ${JSON.stringify(this.allowedSpecial)}.`);
+      throw new Error(`TiktokenTokenizer: allowedSpecial must be 'all' or 'none', got ${show(this.allowedSpecial)}.`);
     }
     this.enc = get_encoding(encoding);
   }
 
+  /** Restores a tokenizer saved with `toJSON()`; the constructor checks the encoding and `allowedSpecial`. */
   static fromJSON(json: TiktokenTokenizerJSON): TiktokenTokenizer {
     return new TiktokenTokenizer(json.encoding, { allowedSpecial: json.allowedSpecial ?? 'all' });
   }

@@ -1,3 +1,8 @@
+/**
+ * The shapes every tokenizer shares: the `Tokenizer` interface, its saved JSON forms and their
+ * format version, and small checks they all use.
+ */
+
 /** The versioned save format shared by every tokenizer's `toJSON()`. */
 export const TOKENIZER_FORMAT = 'scratchgpt-tokenizer/1';
 
@@ -24,7 +29,10 @@ export interface TiktokenTokenizerJSON {
 export interface BpeTokenizerJSON {
   format: typeof TOKENIZER_FORMAT;
   type: 'bpe';
-  /** Split pattern: a named one or a custom regular expression source (flags `gu`). */
+  /**
+   * Split pattern: `'none'`, `'gpt2'` or `'gpt4'`. (Older versions also wrote custom regex sources;
+   * the package's own GPT-2 and GPT-4 sources still read as their names, others are refused.)
+   */
   pattern: string;
   /** Merges in order: merge i joins `[left, right]` into id 256 + i. */
   merges: Array<[number, number]>;
@@ -61,4 +69,9 @@ export function checkIds(ids: ArrayLike<number>, vocabSize: number, name: string
       throw new RangeError(`${name}: cannot decode id ${id} at index ${i}: ids must be integers in [0, ${vocabSize}).`);
     }
   }
+}
+
+/** The error for a saved tokenizer whose field is missing or of the wrong type. */
+export function jsonFieldError(where: string, type: string, field: string, expected: string): Error {
+  return new Error(`${where}: a ${type} tokenizer needs "${field}" to be ${expected}; the JSON is damaged or hand-edited.`);
 }

@@ -5,7 +5,10 @@
  * state, tokenizer, your extras), a format version and a sha256 over the state and every tensor, so
  * a damaged or truncated file is named as such instead of half-loaded. One file, so a store can
  * replace it atomically (see `fileCheckpoints` in `@scratchgpt/train/node`). This file is the
- * format's one home: what a checkpoint holds is defined here.
+ * format's one home: what a checkpoint holds is defined here. A checksum proves a file whole, not
+ * who wrote it, so `restoreCheckpoint` also checks the tensors against the config before it builds
+ * anything (`checkCheckpointTensors`: every tensor with exactly its shape, none left over, within
+ * the parameter budget, every value finite).
  */
 import { sha256 } from '@noble/hashes/sha2';
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,9 +16,15 @@ import { bytesToHex } from '@noble/hashes/utils';
 import type { BatchSourceState } from '@scratchgpt/data';
 import {
   GPT,
-  checkWeightsFit,
+  checkFinite,
+  checkParameterBudget,
+  listsAttention,
+  parameterShapes,
   parseSafetensors,
+  resolveConfig,
   serializeSafetensors,
+  shapeSize,
+  type LoadLimits,
   type ResolvedGPTConfig,
   type SafetensorsTensor,
 } from '@scratchgpt/model';
@@ -24,6 +33,9 @@ import type { TrainConfig } from './config';
 
 /** Version 2: the training loop's state in `training` (version 1 kept the trainer's in `data`, `metrics` and `extra`). */
 export const CHECKPOINT_FORMAT = 'scratchgpt-checkpoint/2';
+
+/** The tensors of each parameter, by the prefix of their names: its value and AdamW's two moments. */
+const PARTS = ['model.', 'adamw.m.', 'adamw.v.'] as const;
 
 /** One line of a run's metrics: every step has the first four fields; evaluations add the rest. */
 export interface Metric {
@@ -118,9 +130,10 @@ export async function writeCheckpoint(
   const moments = await optimizer.getState();
   const tensors: Array<[string, { shape: number[]; data: Float32Array }]> = [];
   for (const [name, p] of model.namedParameters()) {
-    tensors.push([`model.${name}`, { shape: p.shape, data: Float32Array.from(await p.data()) }]);
-    tensors.push([`adamw.m.${name}`, { shape: p.shape, data: moments.m[name]! }]);
-    tensors.push([`adamw.v.${name}`, { shape: p.shape, data: moments.v[name]! }]);
+    const [value, m, v] = PARTS;
+    tensors.push([value + name, { shape: p.shape, data: Float32Array.from(await p.data()) }]);
+    tensors.push([m + name, { shape: p.shape, data: moments.m[name]! }]);
+    tensors.push([v + name, { shape: p.shape, data: moments.v[name]! }]);
   }
   const json = JSON.stringify(full);
   return serializeSafetensors(tensors, {
@@ -165,16 +178,16 @@ export function readCheckpoint(bytes: Uint8Array): { state: CheckpointState; ten
   return { state, tensors: file.tensors };
 }
 
-/** Rebuilds the model and the optimizer of a checkpoint, exactly as they were saved. */
-export function restoreCheckpoint(bytes: Uint8Array): { model: GPT; optimizer: AdamW; state: CheckpointState } {
+/**
+ * Rebuilds the model and the optimizer of a checkpoint, exactly as they were saved. Before anything
+ * is built, the tensors are checked against the config (`checkCheckpointTensors`), within
+ * `maxParameters` (default `MAX_PARAMETERS` of `@scratchgpt/model`).
+ */
+export function restoreCheckpoint(bytes: Uint8Array, limits: LoadLimits = {}): { model: GPT; optimizer: AdamW; state: CheckpointState } {
   const { state, tensors } = readCheckpoint(bytes);
-  const weights = [...tensors].reduce((n, [name, t]) => (name.startsWith('model.') ? n + t.data.length : n), 0);
-  try {
-    checkWeightsFit(state.config, weights, 'the checkpoint'); // before allocating the model
-  } catch (error) {
-    throw new CheckpointError((error as Error).message, { cause: error });
-  }
+  checkCheckpointTensors(state.config, tensors, limits); // before allocating the model
   const model = new GPT(state.config);
+  const [value, mPart, vPart] = PARTS;
   const need = (name: string) => {
     const t = tensors.get(name);
     if (t === undefined) throw new CheckpointError(`the checkpoint has no tensor "${name}" for its own config; it is damaged.`);
@@ -183,13 +196,24 @@ export function restoreCheckpoint(bytes: Uint8Array): { model: GPT; optimizer: A
   const m: Record<string, Float32Array> = {};
   const v: Record<string, Float32Array> = {};
   try {
+    const named = model.namedParameters();
     tf.tidy(() => {
-      for (const [name, p] of model.namedParameters()) {
-        p.assign(tf.tensor(need(`model.${name}`), p.shape));
-        m[name] = need(`adamw.m.${name}`);
-        v[name] = need(`adamw.v.${name}`);
+      for (const [name, p] of named) {
+        const t = tensors.get(value + name);
+        if (t !== undefined && t.shape.join() !== p.shape.join()) {
+          throw new CheckpointError(`tensor "${value + name}" has shape [${t.shape}], but the model of its config has [${p.shape}].`);
+        }
+        p.assign(tf.tensor(need(value + name), p.shape));
+        m[name] = need(mPart + name);
+        v[name] = need(vPart + name);
       }
     });
+    // A registered attention kind's tensors were taken from the file: every one must be the model's.
+    if (named.length * PARTS.length !== tensors.size) {
+      const used = new Set(named.flatMap(([name]) => PARTS.map((part) => part + name)));
+      const extra = [...tensors.keys()].find((name) => !used.has(name));
+      throw new CheckpointError(`it has a tensor "${extra}" that the model of its config does not have.`);
+    }
   } catch (error) {
     model.dispose();
     throw error;
@@ -205,6 +229,56 @@ export function restoreCheckpoint(bytes: Uint8Array): { model: GPT; optimizer: A
     throw new CheckpointError(`its state does not fit its tensors: ${(error as Error).message}`, { cause: error });
   }
   return { model, optimizer, state };
+}
+
+/**
+ * Checks a checkpoint's tensors against its config without building anything: for every parameter
+ * the config implies (see `parameterShapes`), its value and both AdamW moments with exactly its
+ * shape; no other tensor; at most `maxParameters` parameters; every value finite. The error (a
+ * `CheckpointError`) names the tensor. The checksum cannot do this: anyone can recompute it.
+ */
+export function checkCheckpointTensors(
+  config: CheckpointState['config'],
+  tensors: ReadonlyMap<string, SafetensorsTensor>,
+  limits: LoadLimits = {},
+): void {
+  const fail = (message: string): never => {
+    throw new CheckpointError(`${message}: the config was edited or the file is damaged; nothing was built.`);
+  };
+  let c: ResolvedGPTConfig;
+  try {
+    c = resolveConfig(config);
+  } catch (error) {
+    throw new CheckpointError(`its config is not valid: ${(error as Error).message}`, { cause: error });
+  }
+  const known = new Set<string>();
+  let parameters = 0;
+  const expect = (name: string, shape: readonly number[]) => {
+    for (const part of PARTS) {
+      const t = tensors.get(part + name);
+      if (t === undefined) fail(`it has no tensor "${part + name}" (shape [${shape}]), which its config needs`);
+      if (t!.shape.join() !== shape.join()) fail(`tensor "${part + name}" has shape [${t!.shape}], but its config needs [${shape}]`);
+      known.add(part + name);
+    }
+    parameters += shapeSize(shape);
+  };
+  // Lazy: a config of more layers than the file stops at the first missing tensor.
+  for (const [name, shape] of parameterShapes(c)) expect(name, shape);
+  if (!listsAttention(c.attention)) {
+    // A registered kind's attention parameters are its own: take the file's (in the config's layers); restoreCheckpoint checks them against the model it builds.
+    const [value] = PARTS;
+    for (const [name, t] of tensors) {
+      const layer = name.startsWith(value) ? /^transformer\.h\.(\d+)\.attn\./.exec(name.slice(value.length))?.[1] : undefined;
+      if (layer !== undefined && Number(layer) < c.nLayer) expect(name.slice(value.length), t.shape);
+    }
+  }
+  for (const name of tensors.keys()) if (!known.has(name)) fail(`it has a tensor "${name}" that its config does not use`);
+  try {
+    checkParameterBudget(parameters, 'the checkpoint', limits);
+    checkFinite(tensors, 'the checkpoint');
+  } catch (error) {
+    throw new CheckpointError((error as Error).message, { cause: error });
+  }
 }
 
 /** The state's shape, checked once here (a checksum proves only that the file is whole, not who wrote it). */

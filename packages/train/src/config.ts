@@ -3,7 +3,7 @@
  * drawn. Checked field by field (the error names the field, its value, the rule and the fix), with
  * the recipes of nanoGPT's Shakespeare runs and the rule for what may change when a run resumes.
  */
-import { BATCH_SAMPLERS, type BatchSamplerKind } from '@scratchgpt/data';
+import { BATCH_SAMPLERS, MAX_SEED, type BatchSamplerKind } from '@scratchgpt/data';
 
 export interface TrainConfig {
   /** Rows per micro-batch. */
@@ -78,6 +78,8 @@ export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
   for (const key of ['maxIters', 'warmupIters', 'lrDecayIters', 'sampleTokens', 'seed'] as const) {
     if (!Number.isSafeInteger(c[key]) || c[key] < 0) fail(`${key} must be a non-negative integer, got ${c[key]}.`);
   }
+  if (c.seed > MAX_SEED)
+    fail(`seed must be at most ${MAX_SEED} (seeds are 32-bit: a larger one would repeat a smaller one's run), got ${c.seed}.`);
   if (!(c.lr > 0) || !Number.isFinite(c.lr)) fail(`lr must be a positive number, got ${c.lr}.`);
   if (!(c.minLr >= 0 && c.minLr <= c.lr)) fail(`minLr must be between 0 and lr (${c.lr}), got ${c.minLr}.`);
   if (c.lrDecayIters < c.warmupIters) fail(`lrDecayIters (${c.lrDecayIters}) must be at least warmupIters (${c.warmupIters}).`);

@@ -2,6 +2,7 @@ export { AdamW, decayedParameters, type AdamWOptions, type AdamWRunOptions, type
 export {
   CHECKPOINT_FORMAT,
   CheckpointError,
+  checkCheckpointTensors,
   memoryCheckpoints,
   readCheckpoint,
   restoreCheckpoint,
@@ -22,7 +23,15 @@ export {
 } from './config';
 export { estimateLoss, evaluate } from './estimate-loss';
 export { cosineSchedule, type CosineScheduleOptions } from './lr-schedule';
-export { WASM_PASS_BUDGET, defaultPassBudget, measurePassMemory, planPassRows, rowsWithin, type PassMemory } from './memory-plan';
+export {
+  WASM_PASS_BUDGET,
+  defaultPassBudget,
+  measurePassMemory,
+  planPassRows,
+  rowBytesFloor,
+  rowsWithin,
+  type PassMemory,
+} from './memory-plan';
 export { NonFiniteLossError, SAMPLE_OPTIONS, train, type TrainEvent, type TrainOptions, type TrainResult } from './train';
 export {
   accumulateGradients,

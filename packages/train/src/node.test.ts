@@ -69,4 +69,22 @@ describe('checkpoint files', () => {
     await expect(loadCheckpoint(join(dir, 'none.safetensors'))).rejects.toThrow('no checkpoint at');
     expect(await fileCheckpoints(join(dir, 'none.safetensors')).load()).toBeUndefined();
   });
+
+  it('refuses a checkpoint file with NaN weights by tensor name, and one over maxParameters', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scratchgpt-ckpt-'));
+    const path = join(dir, 'ckpt.safetensors');
+    const model = new GPT({ vocabSize: 11, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 16, dropout: 0, bias: true });
+    const optimizer = new AdamW(model.namedParameters(), decayedParameters(model));
+    await fileCheckpoints(path).save(await writeCheckpoint(model, optimizer, {}));
+    await expect(loadCheckpoint(path, { maxParameters: 100 })).rejects.toThrow(
+      `checkpoint ${path} is unusable: the checkpoint has ${model.numParams().toLocaleString('en-US')} parameters, more than the budget of 100`,
+    );
+    model.transformer.ln_f.weight.assign(tf.fill([16], Number.NaN));
+    await fileCheckpoints(path).save(await writeCheckpoint(model, optimizer, {}));
+    await expect(loadCheckpoint(path)).rejects.toThrow(
+      `checkpoint ${path} is unusable: the checkpoint has non-finite weights: tensor "model.transformer.ln_f.weight" has 16 NaN or infinite values of 16`,
+    );
+    optimizer.dispose();
+    model.dispose();
+  });
 });

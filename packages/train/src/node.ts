@@ -2,6 +2,7 @@
 // training on every core with worker threads.
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '@scratchgpt/data/node';
+import type { LoadLimits } from '@scratchgpt/model';
 import { CheckpointError, restoreCheckpoint, type CheckpointStore } from './checkpoint';
 import { DataParallel, type DataParallelOptions } from './data-parallel';
 import type { ParallelFactory } from './train-step';
@@ -25,12 +26,16 @@ export function fileCheckpoints(path: string): CheckpointStore {
   };
 }
 
-/** Reads and restores a checkpoint file; a missing or damaged one is named with the reason. */
-export async function loadCheckpoint(path: string): Promise<ReturnType<typeof restoreCheckpoint>> {
+/**
+ * Reads and restores a checkpoint file; a missing or damaged one is named with the reason. Nothing
+ * is built before the file is checked (format, checksum, tensors against the config, finite values,
+ * at most `maxParameters`: see `restoreCheckpoint`).
+ */
+export async function loadCheckpoint(path: string, limits: LoadLimits = {}): Promise<ReturnType<typeof restoreCheckpoint>> {
   const bytes = await fileCheckpoints(path).load();
   if (bytes === undefined) throw new CheckpointError(`no checkpoint at ${path}.`);
   try {
-    return restoreCheckpoint(bytes); // checks format and checksum before building anything
+    return restoreCheckpoint(bytes, limits);
   } catch (error) {
     if (error instanceof CheckpointError) throw new CheckpointError(`checkpoint ${path} is unusable: ${error.message}`, { cause: error });
     throw error;

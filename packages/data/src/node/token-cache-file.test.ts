@@ -69,4 +69,21 @@ describe('loadTokens', () => {
     expect((await loadTokens(textPath, gpt2, { cachePath })).fromCache).toBe(false);
     gpt2.dispose();
   });
+
+  it('refuses a text file that is not UTF-8, and converts it only when asked', async () => {
+    const dir = tmp();
+    const textPath = join(dir, 'latin1.txt');
+    writeFileSync(textPath, Uint8Array.of(0x63, 0x61, 0x66, 0xe9)); // "café" in Latin-1
+    const tok = CharTokenizer.fromText('café\uFFFD');
+    await expect(loadTokens(textPath, tok, { cacheDir: dir })).rejects.toThrow(
+      `${textPath} is not valid UTF-8: the bytes at offset 3 (line 1) are not a UTF-8 sequence (0xe9)`,
+    );
+    const latin1 = await loadTokens(textPath, tok, { cacheDir: dir, encoding: 'latin1' });
+    expect(latin1.text).toBe('café');
+    const replaced = await loadTokens(textPath, tok, { cacheDir: dir, invalidBytes: 'replace' });
+    expect(replaced.text).toBe('caf\uFFFD');
+    expect(replaced.fromCache).toBe(false); // another decoding of the same bytes: not the Latin-1 cache
+    expect(tok.decode(Array.from(replaced.ids))).toBe('caf\uFFFD');
+    expect((await loadTokens(textPath, tok, { cacheDir: dir, invalidBytes: 'replace' })).fromCache).toBe(true);
+  });
 });

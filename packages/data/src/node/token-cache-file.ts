@@ -1,3 +1,7 @@
+/**
+ * A text file's token ids, cached on disk: encoded once per (text, tokenizer), read back after.
+ * The text must be valid UTF-8 unless the caller names another decoding (see `TextDecodingOptions`).
+ */
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import {
@@ -9,9 +13,13 @@ import {
   type TokenizerLike,
 } from '../token-cache';
 import { defaultCacheDir, writeFileAtomic } from './files';
+import { DEFAULT_TEXT_DECODING, decodeText, readTextBytes, resolveTextDecoding, type TextDecodingOptions } from './text-file';
 
-/** Options for {@link loadTokens}. */
-export interface LoadTokensOptions {
+/**
+ * Options for {@link loadTokens}. `encoding` and `invalidBytes` say how the file's bytes become
+ * text: by default strict UTF-8, where an invalid byte is an error naming its offset.
+ */
+export interface LoadTokensOptions extends TextDecodingOptions {
   /** Cache file. Default: `<cacheDir>/tokens/<text file name>.<hash of its full path>.<tokenizer fingerprint>.bin`. */
   cachePath?: string;
   /** Cache directory. Default: `SCRATCHGPT_CACHE_DIR`, else the user cache directory. */
@@ -28,13 +36,20 @@ export interface LoadedTokens {
 }
 
 /**
- * Reads a UTF-8 text file and its ids: from the token cache when it was made by this tokenizer
- * from this text, else by encoding the text and (re)writing the cache atomically.
+ * Reads a text file (UTF-8 unless `options.encoding` says otherwise) and its ids: from the token
+ * cache when it was made by this tokenizer from this text, else by encoding the text and
+ * (re)writing the cache atomically.
  */
 export async function loadTokens(textPath: string, tokenizer: TokenizerLike, options: LoadTokensOptions = {}): Promise<LoadedTokens> {
-  const raw = await readFile(textPath);
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(raw);
-  const expect = { tokenizer: tokenizerFingerprint(tokenizer), source: textFingerprint(raw) };
+  const decoding = resolveTextDecoding(options, textPath);
+  const raw = await readTextBytes(textPath);
+  const text = decodeText(raw, textPath, decoding);
+  // The cache is for this text: the bytes, and how they were decoded unless as strict UTF-8 (so older caches stay valid).
+  const isDefault = decoding.encoding === DEFAULT_TEXT_DECODING.encoding && decoding.invalidBytes === DEFAULT_TEXT_DECODING.invalidBytes;
+  const source = isDefault
+    ? textFingerprint(raw)
+    : textFingerprint(`${decoding.encoding}/${decoding.invalidBytes}/${textFingerprint(raw)}`);
+  const expect = { tokenizer: tokenizerFingerprint(tokenizer), source };
   const cachePath =
     options.cachePath ??
     join(
