@@ -515,6 +515,14 @@ describe('scratchgpt: run directories are safe, commands stop when asked', () =>
       ['train', ...TINY, '--data', long, '--backend', 'wasm', '--block-size', '65536', '--n-layer', '8', '--n-head', '8', '--out', huge],
       /one row of 65536 tokens needs at least [\d,]+ MB in a forward \+ backward pass, more than the 3,000 MB a pass may take/,
     );
+    await expectFailure(
+      ['train', ...TINY, '--n-layer', '64', '--n-head', '64', '--n-embd', '16384', '--out', huge],
+      /invalid model setting: a model of 64 layers, 16384 wide and \d+ ids has 206,[\d,]+ parameters, more than the budget of 500,000,000/,
+    );
+    await expectFailure(
+      ['train', ...TINY, '--batch-size', '10000000', '--out', huge],
+      'a batch of 10000000 × 8 = 80,000,000 tokens is more than MAX_BATCH_TOKENS = 16,777,216 held at once',
+    );
     expect(existsSync(many) || existsSync(huge)).toBe(false);
   });
 

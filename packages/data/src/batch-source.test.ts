@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BATCH_SAMPLERS, SlidingWindowSampler, createBatchSource, type BatchSource } from './batch-source';
+import { BATCH_SAMPLERS, MAX_BATCH_TOKENS, SlidingWindowSampler, createBatchSource, type BatchSource } from './batch-source';
 import { DataLoader } from './data-loader';
 import { RandomBatchSampler } from './random-batch-sampler';
 import { SlidingWindowDataset } from './sliding-window';
@@ -85,5 +85,15 @@ describe('batch sources', () => {
     starts(sampler, 5); // 5 · 4 · 10 = 200 tokens of 101
     expect(sampler.epoch).toBeCloseTo(200 / 101, 12);
     expect(() => sampler.setState({ kind: 'sliding', epoch: 0, window: 0 })).toThrow('expected the state of a random sampler');
+  });
+});
+
+describe('createBatchSource bounds', () => {
+  it('refuses a batch of more than MAX_BATCH_TOKENS before allocating it, naming gradAccum', () => {
+    const ids = new Int32Array(100);
+    for (const kind of Object.keys(BATCH_SAMPLERS) as Array<keyof typeof BATCH_SAMPLERS>)
+      expect(() => createBatchSource(kind, ids, { batchSize: 10_000_000, blockSize: 64 })).toThrow(
+        `a batch of 10000000 × 64 = 640,000,000 tokens is more than MAX_BATCH_TOKENS = ${MAX_BATCH_TOKENS.toLocaleString('en-US')} held at once; use a smaller batchSize, and gradAccum`,
+      );
   });
 });

@@ -138,5 +138,17 @@ export type BatchSamplerKind = keyof typeof BATCH_SAMPLERS;
 export function createBatchSource(kind: BatchSamplerKind, ids: ArrayLike<number>, options: BatchSourceOptions): BatchSource {
   const make = Object.hasOwn(BATCH_SAMPLERS, kind) ? BATCH_SAMPLERS[kind] : undefined;
   if (make === undefined) throw new RangeError(`Unknown batch sampler "${kind}"; use one of ${Object.keys(BATCH_SAMPLERS).join(', ')}.`);
+  const tokens = options.batchSize * options.blockSize;
+  if (tokens > MAX_BATCH_TOKENS)
+    throw new RangeError(
+      `a batch of ${options.batchSize} × ${options.blockSize} = ${tokens.toLocaleString('en-US')} tokens is more than MAX_BATCH_TOKENS = ${MAX_BATCH_TOKENS.toLocaleString('en-US')} held at once; use a smaller batchSize, and gradAccum (micro-batches a step) for the same batch.`,
+    );
   return make(ids, options);
 }
+
+/**
+ * The most tokens one batch holds (batchSize × blockSize): 2^24, 128 MiB of inputs and targets.
+ * nanoGPT's largest micro-batch (GPT-2: 12 × 1024) is 1/1365 of it; a larger batch is built from
+ * micro-batches (`gradAccum`), so a mistyped batch size fails here instead of in the allocator.
+ */
+export const MAX_BATCH_TOKENS = 2 ** 24;

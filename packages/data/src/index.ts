@@ -1,6 +1,7 @@
 export { Batch, type Tensor2dFactory } from './batch';
 export {
   BATCH_SAMPLERS,
+  MAX_BATCH_TOKENS,
   SlidingWindowSampler,
   createBatchSource,
   type BatchSamplerKind,

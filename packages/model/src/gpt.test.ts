@@ -236,3 +236,19 @@ describe('GPT.generate', () => {
     await expect(model.generate([1], { maxNewTokens: 1, temperature: -1 })).rejects.toThrow('temperature must be a finite number ≥ 0');
   });
 });
+
+describe('GPT parameter budget', () => {
+  it('refuses a config over MAX_PARAMETERS before allocating anything, and builds it when the budget is raised', () => {
+    const tensors = tf.memory().numTensors;
+    // 64 layers, 16384 wide: 206 billion parameters, 824 GB of float32.
+    expect(() => new GPT({ vocabSize: 65, blockSize: 64, nLayer: 64, nHead: 64, nEmbd: 16384, dropout: 0, bias: false })).toThrow(
+      /GPTConfig: a model of 64 layers, 16384 wide and 65 ids has 206,\d{3},\d{3},\d{3} parameters, more than the budget of 500,000,000 .* nothing was built/,
+    );
+    expect(tf.memory().numTensors).toBe(tensors);
+    const small = { vocabSize: 65, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 16, dropout: 0, bias: false };
+    expect(() => new GPT(small, { maxParameters: 1000 })).toThrow('more than the budget of 1,000');
+    const model = new GPT(small, { maxParameters: 10_000 });
+    expect(model.numParams()).toBeLessThanOrEqual(10_000);
+    model.dispose();
+  });
+});

@@ -50,7 +50,7 @@ describe('checkParameterBudget', () => {
     expect(MAX_PARAMETERS).toBe(500_000_000);
     expect(() => checkParameterBudget(MAX_PARAMETERS, 'the file')).not.toThrow();
     expect(() => checkParameterBudget(MAX_PARAMETERS + 1, 'the file')).toThrow(
-      'the file has 500,000,001 parameters, more than the budget of 500,000,000 (maxParameters; default MAX_PARAMETERS = 500,000,000, 4 bytes each as float32); nothing was built. If you mean to load a model this large and have the memory, pass { maxParameters: 500000001 } to the loader.',
+      'the file has 500,000,001 parameters, more than the budget of 500,000,000 (maxParameters; default MAX_PARAMETERS = 500,000,000, 4 bytes each as float32); nothing was built. If you mean to build or load a model this large and have the memory, pass { maxParameters: 500000001 } (to new GPT or the loader).',
     );
     expect(() => checkParameterBudget(2000, 'the file', { maxParameters: 1000 })).toThrow('more than the budget of 1,000');
     expect(() => checkParameterBudget(2000, 'the file', { maxParameters: Infinity })).not.toThrow();

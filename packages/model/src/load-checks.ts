@@ -87,7 +87,7 @@ export function checkParameterBudget(parameters: number, what: string, limits: L
     throw new Error(`maxParameters must be a non-negative number, got ${JSON.stringify(max)}.`);
   if (parameters > max) {
     throw new Error(
-      `${what} has ${parameters.toLocaleString('en-US')} parameters, more than the budget of ${max.toLocaleString('en-US')} (maxParameters; default MAX_PARAMETERS = ${MAX_PARAMETERS.toLocaleString('en-US')}, 4 bytes each as float32); nothing was built. If you mean to load a model this large and have the memory, pass { maxParameters: ${parameters} } to the loader.`,
+      `${what} has ${parameters.toLocaleString('en-US')} parameters, more than the budget of ${max.toLocaleString('en-US')} (maxParameters; default MAX_PARAMETERS = ${MAX_PARAMETERS.toLocaleString('en-US')}, 4 bytes each as float32); nothing was built. If you mean to build or load a model this large and have the memory, pass { maxParameters: ${parameters} } (to new GPT or the loader).`,
     );
   }
 }

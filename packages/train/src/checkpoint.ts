@@ -186,7 +186,7 @@ export function readCheckpoint(bytes: Uint8Array): { state: CheckpointState; ten
 export function restoreCheckpoint(bytes: Uint8Array, limits: LoadLimits = {}): { model: GPT; optimizer: AdamW; state: CheckpointState } {
   const { state, tensors } = readCheckpoint(bytes);
   checkCheckpointTensors(state.config, tensors, limits); // before allocating the model
-  const model = new GPT(state.config);
+  const model = new GPT(state.config, limits); // the same budget
   const [value, mPart, vPart] = PARTS;
   const need = (name: string) => {
     const t = tensors.get(name);

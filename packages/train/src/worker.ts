@@ -18,7 +18,7 @@ async function start(): Promise<GPT> {
     throw new Error(
       `the "${init.backend}" backend did not start in a worker thread; pass a setup module that registers it, or use one thread.`,
     );
-  return new GPT(init.config);
+  return new GPT(init.config, { maxParameters: Number.POSITIVE_INFINITY }); // the main thread's model, already within its budget
 }
 
 const ready = start();
