@@ -416,9 +416,17 @@ describe('scratchgpt train: bad input gets a message and exit 1, never a stack t
   });
 });
 
+/** Children of {@link startUntil} still running when the file ends (a test that failed midway) are killed. */
+const children = new Set<ReturnType<typeof spawn>>();
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
 /** Starts `scratchgpt <args>`; `started` resolves once its stdout matches `ready`. */
 function startUntil(args: string[], ready: RegExp) {
   const child = spawn('node', [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
   let output = '';
   let stdout = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -452,7 +460,8 @@ describe('scratchgpt: run directories are safe, commands stop when asked', () =>
     await new Promise((resolve) => gone.on('exit', resolve));
     writeFileSync(join(out, 'scratchgpt.lock'), JSON.stringify({ pid: gone.pid, host: hostname(), command: 'train', started: 'earlier' }));
     writeFileSync(join(out, '.ckpt.safetensors.00112233aabb.tmp'), 'what a killed save left');
-    const { stderr } = await ok(['train', '--out', out, '--resume', '--max-iters', '1000']);
+    const saved = Number(/checkpoint at step (\d+) saved/.exec(first.output())![1]);
+    const { stderr } = await ok(['train', '--out', out, '--resume', '--max-iters', String(saved + 1)]);
     expect(stderr).toContain('resuming');
     expect(readdirSync(out).sort()).toEqual(['ckpt.safetensors', 'loss.svg', 'metrics.jsonl', 'samples.txt']);
   });
