@@ -7,17 +7,16 @@
  * written.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { workspacePackages } from './release';
 import { pack, root, tarballProblems } from './tarball';
 
-const packages = readdirSync(join(root, 'packages'))
-  .map((name) => join(root, 'packages', name))
-  .filter((dir) => existsSync(join(dir, 'package.json')))
-  .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) }))
-  .filter(({ manifest }) => !manifest.private);
+const packages = workspacePackages()
+  .filter(({ manifest }) => !manifest.private)
+  .map(({ directory, manifest }) => ({ dir: join(root, directory), manifest }));
 
 /** A script per package that uses it through its public name, as a README reader would. */
 const usage: Record<string, string> = {

@@ -15,7 +15,6 @@ import Table from 'cli-table3';
 import { compareAttention, compareTokenizers } from './compare';
 import { TRAIN_SHARE, VAL_SHARE, readCorpusText } from './corpus';
 import type { ComparisonReport } from './compare-report';
-import { withDirectoryLock } from './dir-lock';
 import { evalCommand } from './eval';
 import { exportCommand } from './export';
 import { formatTokenizeReport } from './format';
@@ -197,10 +196,7 @@ export function createProgram(): Command {
     'context in characters; each tokenizer gets the tokens that cover it',
   ).action(async (opts: Record<string, unknown>) => {
     const args = common(opts, 'tokenizers');
-    printTable(
-      await withDirectoryLock(args.out, 'compare', () => compareTokenizers({ ...args, tokenizers: list(opts.tokenizers) })),
-      args.out,
-    );
+    printTable(await compareTokenizers({ ...args, tokenizers: list(opts.tokenizers) }), args.out);
   });
   comparison(
     'attention',
@@ -211,7 +207,7 @@ export function createProgram(): Command {
     'context length in tokens',
   ).action(async (opts: Record<string, unknown>) => {
     const args = common(opts, 'attention');
-    printTable(await withDirectoryLock(args.out, 'compare', () => compareAttention({ ...args, variants: list(opts.variants) })), args.out);
+    printTable(await compareAttention({ ...args, variants: list(opts.variants) }), args.out);
   });
 
   program

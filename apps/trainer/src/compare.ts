@@ -7,7 +7,6 @@
  * - attention: wrapper and fused start from identical weights (single, one head of size C, cannot);
  *   each variant's forward and forward+backward time and peak tensor memory are measured alone.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { trainValSplit } from '@scratchgpt/data';
@@ -17,6 +16,7 @@ import { AdamW, SAMPLE_OPTIONS, decayedParameters, trainStep, type TrainConfig }
 import { selectBackend, type ActiveBackend, type BackendChoice } from './backend';
 import { writeComparison, type ComparisonReport, type CurvePoint } from './compare-report';
 import { VAL_SHARE, buildTokenizer, readCorpusText, type CorpusFile } from './corpus';
+import { withDirectoryLock } from './dir-lock';
 import { measureText } from './eval';
 import { newRun, type PreparedRun, type RunOptions } from './run-setup';
 import { presetOf, type ModelSettings } from './settings';
@@ -85,7 +85,11 @@ async function contender(
   }
 }
 
-export async function compareTokenizers(opts: CompareOptions & { tokenizers: string[] }): Promise<ComparisonReport> {
+/** Compares tokenizers in `opts.out`, which no other run writes meanwhile (see dir-lock.ts). */
+export const compareTokenizers = (opts: CompareOptions & { tokenizers: string[] }): Promise<ComparisonReport> =>
+  withDirectoryLock(opts.out, 'compare', () => tokenizersLocked(opts));
+
+async function tokenizersLocked(opts: CompareOptions & { tokenizers: string[] }): Promise<ComparisonReport> {
   if (opts.tokenizers.length === 0) throw new Error('--tokenizers names no tokenizer; pass e.g. char,bpe:512.');
   const preset = presetOf(opts.preset);
   const backend = await selectBackend(opts.backend);
@@ -93,7 +97,6 @@ export async function compareTokenizers(opts: CompareOptions & { tokenizers: str
   const blockChars = opts.model?.blockSize ?? preset.model.blockSize;
   const probe = trainValSplit(file.text).train.slice(0, 200_000);
   const probeChars = [...probe].length;
-  await mkdir(opts.out, { recursive: true });
   const results: Array<{
     tokenizer: string;
     vocabSize: number;
@@ -255,7 +258,11 @@ async function timeStep(config: ConstructorParameters<typeof GPT>[0], batchSize:
   return { forwardMs, stepMs, peakBytes };
 }
 
-export async function compareAttention(opts: CompareOptions & { variants: string[] }): Promise<ComparisonReport> {
+/** Compares attention kinds in `opts.out`, which no other run writes meanwhile (see dir-lock.ts). */
+export const compareAttention = (opts: CompareOptions & { variants: string[] }): Promise<ComparisonReport> =>
+  withDirectoryLock(opts.out, 'compare', () => attentionLocked(opts));
+
+async function attentionLocked(opts: CompareOptions & { variants: string[] }): Promise<ComparisonReport> {
   if (opts.variants.length === 0) throw new Error('--variants names no attention kind; pass e.g. single,wrapper,fused.');
   const preset = presetOf(opts.preset);
   const backend = await selectBackend(opts.backend);
@@ -269,7 +276,6 @@ export async function compareAttention(opts: CompareOptions & { variants: string
   const fusedInit = new GPT({ ...shapeOf('fused'), vocabSize }, { seed });
   const initialWeights = await fusedInit.toSafetensors();
   fusedInit.dispose();
-  await mkdir(opts.out, { recursive: true });
   const results: Array<
     Record<string, unknown> & {
       attention: string;

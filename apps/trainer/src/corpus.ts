@@ -33,9 +33,8 @@ export async function readCorpusText(data: string, log: (line: string) => void, 
   } catch (error) {
     if (!(error instanceof InvalidTextError)) throw error;
     // The library's advice names its options; say it with the flags.
-    const detail = error.message.slice(0, error.message.indexOf('. ') + 1);
     throw new Error(
-      `${detail} Convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8), or read it in its encoding with --encoding (e.g. --encoding latin1).`,
+      `${error.problem} Convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8), or read it in its encoding with --encoding (e.g. --encoding latin1).`,
       { cause: error },
     );
   }

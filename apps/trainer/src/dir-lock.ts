@@ -6,7 +6,7 @@
  * goes with the process (its `exit` handler removes it, whatever the exit path).
  */
 import { existsSync, readFileSync, readdirSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { removeTempFiles, tempPathFor } from '@scratchgpt/data/node';
@@ -37,9 +37,19 @@ function isRunning(pid: number): boolean {
   }
 }
 
-function readLock(path: string): LockInfo | undefined {
+/** A lock file's text ('' when there is none). */
+function lockText(path: string): string {
   try {
-    const info = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** What a lock file's text says, or undefined when it is not a lock (empty, damaged). */
+function parseLock(text: string): LockInfo | undefined {
+  try {
+    const info = JSON.parse(text) as LockInfo;
     return Number.isInteger(info.pid) && typeof info.host === 'string' ? info : undefined;
   } catch {
     return undefined;
@@ -67,8 +77,8 @@ export async function lockDirectory(dir: string, command: string): Promise<DirLo
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      const held = readLock(path);
-      const text = await readFile(path, 'utf8').catch(() => '');
+      const text = lockText(path);
+      const held = parseLock(text);
       if (held !== undefined && (held.host !== mine.host || isRunning(held.pid))) {
         const where = held.host === mine.host ? `pid ${held.pid}` : `pid ${held.pid} on ${held.host}`;
         throw new Error(
@@ -79,16 +89,17 @@ export async function lockDirectory(dir: string, command: string): Promise<DirLo
       if (attempt === 2)
         throw new Error(`${dir}: its lock ${path} keeps coming back; another scratchgpt may be starting there. Run again.`);
       // Stale (its process is gone) or unreadable: take it over, unless it changed meanwhile.
-      if ((await readFile(path, 'utf8').catch(() => '')) === text) await rm(path, { force: true });
+      if (lockText(path) === text) await rm(path, { force: true });
     }
   } finally {
     await rm(tmp, { force: true });
   }
-  if (readLock(path)?.pid !== process.pid) throw new Error(`${dir} was locked by another scratchgpt at the same moment; run again.`);
+  if (parseLock(lockText(path))?.pid !== process.pid)
+    throw new Error(`${dir} was locked by another scratchgpt at the same moment; run again.`);
   const release = () => {
     process.off('exit', release);
     try {
-      if (readLock(path)?.pid === process.pid) unlinkSync(path);
+      if (parseLock(lockText(path))?.pid === process.pid) unlinkSync(path);
     } catch {
       // already gone
     }

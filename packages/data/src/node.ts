@@ -2,14 +2,4 @@
 export { DATASETS, resolveDataset, type DatasetInfo, type ResolveDatasetOptions } from './node/datasets';
 export { defaultCacheDir, isTempFile, removeTempFiles, sha256File, tempPathFor, writeFileAtomic } from './node/files';
 export { loadTokens, type LoadTokensOptions, type LoadedTokens } from './node/token-cache-file';
-export {
-  DEFAULT_TEXT_DECODING,
-  InvalidTextError,
-  MAX_TEXT_BYTES,
-  decodeText,
-  firstInvalidUtf8,
-  readTextBytes,
-  readTextFile,
-  resolveTextDecoding,
-  type TextDecodingOptions,
-} from './node/text-file';
+export { InvalidTextError, MAX_TEXT_BYTES, decodeText, readTextFile, type TextDecodingOptions } from './node/text-file';

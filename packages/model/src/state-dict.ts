@@ -76,43 +76,20 @@ export async function toStateDict(model: GPT): Promise<Map<string, TensorData>> 
 }
 
 /**
- * The tensors of a GPT of this config as nanoGPT's state dict names and shapes them (PyTorch
- * layouts: `[out, in]` for Linear weights, `linear` says which), in nanoGPT's order, computed from
- * the config alone. A tied model lists `lm_head.weight` too (nanoGPT writes it; it is `wte`). Lazy,
- * as {@link parameterShapes}; only `single`, `wrapper` and `fused` attention have this layout.
+ * The tensors of a GPT of this config as nanoGPT's state dict names and shapes them, in nanoGPT's
+ * order, computed from the config alone: the fused model's parameters (`parameterShapes`) with
+ * PyTorch's `[out, in]` Linear weights (`linear` says which), and a tied model's `lm_head.weight`
+ * too (nanoGPT writes it; it is `wte`). Lazy; only `single`, `wrapper` and `fused` attention have this layout.
  */
 export function* stateDictShapes(config: GPTConfig): Generator<[name: string, { shape: number[]; linear: boolean }]> {
   const c = resolveConfig(config);
   if (!listsAttention(c.attention))
     throw new Error(`Attention kind "${c.attention}" has no nanoGPT layout; load weights into single, wrapper or fused models.`);
-  const { vocabSize: V, blockSize: T, nEmbd: C, bias, qkvBias } = c;
-  function* linear(
-    name: string,
-    inputs: number,
-    outputs: number,
-    withBias: boolean,
-  ): Generator<[string, { shape: number[]; linear: boolean }]> {
-    yield [`${name}.weight`, { shape: [outputs, inputs], linear: true }];
-    if (withBias) yield [`${name}.bias`, { shape: [outputs], linear: false }];
+  for (const [name, shape] of parameterShapes({ ...c, attention: 'fused' })) {
+    const linear = name.endsWith('.weight') && !/\.(wte|wpe|ln_1|ln_2|ln_f)\.weight$/.test(name);
+    yield [name, { shape: linear ? [...shape].reverse() : shape, linear }];
   }
-  function* layerNorm(name: string): Generator<[string, { shape: number[]; linear: boolean }]> {
-    yield [`${name}.weight`, { shape: [C], linear: false }];
-    if (bias) yield [`${name}.bias`, { shape: [C], linear: false }];
-  }
-  yield ['transformer.wte.weight', { shape: [V, C], linear: false }];
-  yield ['transformer.wpe.weight', { shape: [T, C], linear: false }];
-  for (let i = 0; i < c.nLayer; i++) {
-    const block = `transformer.h.${i}`;
-    yield* layerNorm(`${block}.ln_1`);
-    yield* linear(`${block}.attn.c_attn`, C, 3 * C, qkvBias);
-    yield* linear(`${block}.attn.c_proj`, C, C, bias);
-    yield* layerNorm(`${block}.ln_2`);
-    yield* linear(`${block}.mlp.c_fc`, C, 4 * C, bias);
-    yield* linear(`${block}.mlp.c_proj`, 4 * C, C, bias);
-  }
-  yield* layerNorm('transformer.ln_f');
-  if (c.tieWeights) yield ['lm_head.weight', { shape: [V, C], linear: false }];
-  else yield* linear('lm_head', C, V, bias);
+  if (c.tieWeights) yield ['lm_head.weight', { shape: [c.vocabSize, c.nEmbd], linear: false }];
 }
 
 /** A state dict checked against a config by {@link checkStateDict}. */

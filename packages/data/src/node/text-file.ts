@@ -29,9 +29,12 @@ export class InvalidTextError extends Error {
     readonly encoding: string,
     /** Byte offset of the first invalid sequence; -1 when not known (encodings other than UTF-8). */
     readonly offset: number,
-    message: string,
+    /** What is wrong, without the advice (a command line says the fix with its own flags). */
+    readonly problem: string,
+    /** What to do, in this API's options. */
+    advice: string,
   ) {
-    super(message);
+    super(`${problem} ${advice}`);
   }
 }
 
@@ -70,7 +73,7 @@ export function decodeText(bytes: Uint8Array, source: string, options: TextDecod
       "Convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8), read it in its encoding with encoding: 'latin1' (or another " +
       "WHATWG label, such as 'windows-1252' or 'utf-16le'), or replace invalid bytes with U+FFFD with invalidBytes: 'replace'.";
     if (encoding !== 'utf-8') {
-      throw new InvalidTextError(source, encoding, -1, `${source} is not valid ${encoding} text. ${fixes}`);
+      throw new InvalidTextError(source, encoding, -1, `${source} is not valid ${encoding} text.`, fixes);
     }
     const offset = firstInvalidUtf8(bytes);
     let line = 1;
@@ -80,7 +83,8 @@ export function decodeText(bytes: Uint8Array, source: string, options: TextDecod
       source,
       encoding,
       offset,
-      `${source} is not valid UTF-8: the bytes at offset ${offset} (line ${line}) are not a UTF-8 sequence (${shown}). ${fixes}`,
+      `${source} is not valid UTF-8: the bytes at offset ${offset} (line ${line}) are not a UTF-8 sequence (${shown}).`,
+      fixes,
     );
   }
 }
@@ -91,20 +95,18 @@ export function decodeText(bytes: Uint8Array, source: string, options: TextDecod
  */
 export const MAX_TEXT_BYTES = 512 * 2 ** 20;
 
-/** A text file's bytes, refused by size before they are read when they could not become one string. */
-export async function readTextBytes(path: string): Promise<Uint8Array> {
+/**
+ * Reads a text file (see {@link TextDecodingOptions}); returns its text and the bytes read. A file
+ * over {@link MAX_TEXT_BYTES} is refused by its size before it is read: it could not become one string.
+ */
+export async function readTextFile(path: string, options: TextDecodingOptions = {}): Promise<{ text: string; bytes: Uint8Array }> {
+  resolveTextDecoding(options, path); // a bad option is reported before the file is read
   const { size } = await stat(path);
   if (size > MAX_TEXT_BYTES)
     throw new Error(
       `${path} is ${Math.round(size / 2 ** 20).toLocaleString('en-US')} MiB; a text is read whole, up to ${MAX_TEXT_BYTES / 2 ** 20} MiB (JavaScript's string limit). Pass a part of it.`,
     );
-  return new Uint8Array(await readFile(path));
-}
-
-/** Reads a text file (see {@link TextDecodingOptions}) of at most {@link MAX_TEXT_BYTES}; returns its text and the bytes read. */
-export async function readTextFile(path: string, options: TextDecodingOptions = {}): Promise<{ text: string; bytes: Uint8Array }> {
-  resolveTextDecoding(options, path); // a bad option is reported before the file is read
-  const bytes = await readTextBytes(path);
+  const bytes = new Uint8Array(await readFile(path));
   return { text: decodeText(bytes, path, options), bytes };
 }
 

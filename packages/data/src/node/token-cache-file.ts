@@ -13,7 +13,7 @@ import {
   type TokenizerLike,
 } from '../token-cache';
 import { defaultCacheDir, writeFileAtomic } from './files';
-import { DEFAULT_TEXT_DECODING, decodeText, readTextBytes, resolveTextDecoding, type TextDecodingOptions } from './text-file';
+import { DEFAULT_TEXT_DECODING, readTextFile, resolveTextDecoding, type TextDecodingOptions } from './text-file';
 
 /**
  * Options for {@link loadTokens}. `encoding` and `invalidBytes` say how the file's bytes become
@@ -42,8 +42,7 @@ export interface LoadedTokens {
  */
 export async function loadTokens(textPath: string, tokenizer: TokenizerLike, options: LoadTokensOptions = {}): Promise<LoadedTokens> {
   const decoding = resolveTextDecoding(options, textPath);
-  const raw = await readTextBytes(textPath);
-  const text = decodeText(raw, textPath, decoding);
+  const { text, bytes: raw } = await readTextFile(textPath, decoding);
   // The cache is for this text: the bytes, and how they were decoded unless as strict UTF-8 (so older caches stay valid).
   const isDefault = decoding.encoding === DEFAULT_TEXT_DECODING.encoding && decoding.invalidBytes === DEFAULT_TEXT_DECODING.invalidBytes;
   const source = isDefault
