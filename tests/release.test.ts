@@ -25,7 +25,7 @@ describe('release', () => {
   it('versions the publishable packages, with changelogs, and never the private apps', () => {
     const versionOf = (list: WorkspacePackage[], name: string) => list.find((p) => p.manifest.name === name)!.manifest.version;
     const apps = before.filter((p) => p.manifest.private);
-    expect(apps.map((p) => p.directory).sort()).toEqual(['apps/sampler', 'apps/trainer']);
+    expect(apps.map((p) => p.directory).sort()).toEqual(['apps/trainer', 'apps/web']);
     for (const { directory, manifest } of apps) {
       expect(versionOf(after, manifest.name), `${manifest.name} is private: changesets must not version it`).toBe(manifest.version);
       expect(readdirSync(join(copy, directory)), `${manifest.name} is private: no CHANGELOG`).not.toContain('CHANGELOG.md');

@@ -44,7 +44,7 @@ describe('scratchgpt tokenize', () => {
     const empty = join(dir, 'empty.txt');
     writeFileSync(empty, '');
     const cases: Array<[string[], string]> = [
-      [['tokenize', '--data', empty], 'is empty; pass a text file with some text in it'],
+      [['tokenize', '--data', empty], 'is empty. Pass a text file with some text in it'],
       [['tokenize', '--data', join(dir, 'missing.txt')], 'No file or dataset named'],
       [['tokenize', '--data', corpus, '--tokenizers', 'wordpiece'], 'Unknown tokenizer "wordpiece"'],
       [['tokenize', '--bogus'], "unknown option '--bogus'"],

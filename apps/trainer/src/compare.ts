@@ -12,15 +12,27 @@ import * as tf from '@tensorflow/tfjs-core';
 import { trainValSplit } from '@scratchgpt/data';
 import { GPT, headsFor, isOneHead } from '@scratchgpt/model';
 import { CharTokenizer } from '@scratchgpt/tokenizers';
-import { AdamW, SAMPLE_OPTIONS, decayedParameters, trainStep, type TrainConfig } from '@scratchgpt/train';
+import {
+  AdamW,
+  SAMPLE_OPTIONS,
+  VAL_SHARE,
+  blockTokensFor,
+  decayedParameters,
+  measureText,
+  median,
+  medianTokensPerSec,
+  presetOf,
+  samplePrompt,
+  trainStep,
+  type TrainConfig,
+} from '@scratchgpt/train';
 import { selectBackend, type ActiveBackend, type BackendChoice } from './backend';
 import { writeComparison, type ComparisonReport, type CurvePoint } from './compare-report';
-import { VAL_SHARE, buildTokenizer, readCorpusText, type CorpusFile } from './corpus';
+import { buildTokenizer, readCorpusText, type CorpusFile } from './corpus';
 import { withDirectoryLock } from './dir-lock';
-import { measureText } from './eval';
 import { newRun, type PreparedRun, type RunOptions } from './run-setup';
-import { presetOf, type ModelSettings } from './settings';
-import { InterruptedError, samplePrompt, trainRun, withInterrupts, type TrainSummary } from './train';
+import type { ModelSettings } from './settings';
+import { InterruptedError, trainRun, withInterrupts } from './train';
 
 export interface CompareOptions {
   data: string;
@@ -41,9 +53,7 @@ export interface CompareOptions {
   model?: Partial<ModelSettings>;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const safeName = (spec: string) => spec.replace(/[^a-z0-9]+/gi, '-');
-const stepRate = (s: TrainSummary) => median(s.metrics.filter((m) => m.valLoss === undefined).map((m) => m.tokensPerSec));
 
 function trainFields(opts: CompareOptions): Partial<TrainConfig> {
   const fields: Partial<TrainConfig> = { ...opts.train };
@@ -95,8 +105,7 @@ async function tokenizersLocked(opts: CompareOptions & { tokenizers: string[] })
   const backend = await selectBackend(opts.backend);
   const file = await readCorpusText(opts.data, (l) => console.error(l), opts.encoding);
   const blockChars = opts.model?.blockSize ?? preset.model.blockSize;
-  const probe = trainValSplit(file.text).train.slice(0, 200_000);
-  const probeChars = [...probe].length;
+  const trainText = trainValSplit(file.text).train;
   const results: Array<{
     tokenizer: string;
     vocabSize: number;
@@ -120,8 +129,7 @@ async function tokenizersLocked(opts: CompareOptions & { tokenizers: string[] })
     for (const spec of opts.tokenizers) {
       // 1. The block in tokens that covers about blockChars characters.
       const tokenizer = await buildTokenizer(spec, file.text);
-      const charsPerToken = probeChars / tokenizer.encode(probe).length;
-      const blockSize = Math.max(4, Math.round(blockChars / charsPerToken));
+      const { charsPerToken, blockSize } = blockTokensFor(tokenizer, trainText, blockChars);
       console.error(
         `\n== ${spec}: ${charsPerToken.toFixed(2)} characters per token, so block ${blockChars} characters → ${blockSize} tokens`,
       );
@@ -157,8 +165,8 @@ async function tokenizersLocked(opts: CompareOptions & { tokenizers: string[] })
         charsPerToken,
         blockTokens: blockSize,
         steps: summary.steps,
-        tokensPerSec: stepRate(summary),
-        charsPerSec: stepRate(summary) * charsPerToken,
+        tokensPerSec: medianTokensPerSec(summary.metrics),
+        charsPerSec: medianTokensPerSec(summary.metrics) * charsPerToken,
         seconds: summary.seconds,
         trainSeconds: summary.trainSeconds,
         valLossPerToken: val.valLoss,
@@ -327,7 +335,7 @@ async function attentionLocked(opts: CompareOptions & { variants: string[] }): P
         forwardMs: timing.forwardMs,
         stepMs: timing.stepMs,
         peakTensorBytes: timing.peakBytes,
-        tokensPerSec: stepRate(summary),
+        tokensPerSec: medianTokensPerSec(summary.metrics),
         steps: summary.steps,
         seconds: summary.seconds,
         trainSeconds: summary.trainSeconds,

@@ -1,39 +1,16 @@
 /**
  * `scratchgpt eval`: the loss of a run's model on held-out text, every token counted once
- * (`evaluate` of `@scratchgpt/train`). Nats per token depend on the tokenizer; bits per character
- * (total nats / ln 2 / characters covered) do not, which is what makes char and BPE models
- * comparable on the same text.
+ * (`measureText` of `@scratchgpt/train`). Nats per token depend on the tokenizer; bits per
+ * character (total nats / ln 2 / characters covered) do not, which is what makes char and BPE
+ * models comparable on the same text.
  */
-import type { Tokenizer } from '@scratchgpt/tokenizers';
-import type { GPT } from '@scratchgpt/model';
-import { evaluate, resolveTrainConfig } from '@scratchgpt/train';
+import { VAL_SHARE, measureText, resolveTrainConfig, type TextMeasure } from '@scratchgpt/train';
 import { selectBackend, type BackendChoice } from './backend';
-import { VAL_SHARE, readCorpusText, tokenizeCorpus } from './corpus';
+import { readCorpusText, tokenizeCorpus } from './corpus';
 import { loadRun } from './run-dir';
 
-export interface EvalResult {
-  /** Mean loss in nats per token. */
-  valLoss: number;
-  bitsPerChar: number;
-  tokens: number;
-  chars: number;
-  seconds: number;
-}
-
-/** Characters (code points) that the targets `ids[1..]` cover. */
-export function charsCovered(tokenizer: Tokenizer, ids: ArrayLike<number>): number {
-  const all = Array.from(ids);
-  return [...tokenizer.decode(all)].length - [...tokenizer.decode(all.slice(0, 1))].length;
-}
-
-/** The loss over every token of `ids` once: nats per token, and bits per character of what they cover. */
-export async function measureText(model: GPT, tokenizer: Tokenizer, ids: ArrayLike<number>, batchSize: number): Promise<EvalResult> {
-  const t = performance.now();
-  const { nats, tokens } = await evaluate(model, ids, { batchSize });
-  const seconds = (performance.now() - t) / 1000;
-  const chars = charsCovered(tokenizer, ids);
-  return { valLoss: nats / tokens, bitsPerChar: nats / Math.LN2 / chars, tokens, chars, seconds };
-}
+/** What `scratchgpt eval` measures (`--json` prints it, with the text and the split). */
+export type EvalResult = TextMeasure;
 
 export async function evalCommand(opts: {
   run: string;

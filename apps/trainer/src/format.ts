@@ -1,4 +1,4 @@
-import { TRAIN_SHARE, VAL_SHARE } from './corpus';
+import { TRAIN_SHARE, VAL_SHARE } from '@scratchgpt/train';
 import Table from 'cli-table3';
 import type { TokenizeReport } from './tokenize-report';
 

@@ -1,14 +1,23 @@
 /**
  * A run directory: `ckpt.safetensors` (the checkpoint: weights, optimizer, the training loop's
- * state, tokenizer, and what the trainer adds: preset and data), `metrics.jsonl`, `loss.svg` and
- * `samples.txt`. Loaded and checked here; written from the training loop's events.
+ * state, tokenizer, and what the apps add: `RunExtra` of `@scratchgpt/train`, the preset and
+ * data), `metrics.jsonl`, `loss.svg` and `samples.txt`. Loaded and checked here; written from the
+ * training loop's events.
  */
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkTokenizerFits, type GPT } from '@scratchgpt/model';
 import { loadTokenizer, type Tokenizer, type TokenizerJSON } from '@scratchgpt/tokenizers';
-import type { AdamW, CheckpointState, Metric, TrainEvent, TrainingState } from '@scratchgpt/train';
+import {
+  runExtraOf,
+  type AdamW,
+  type CheckpointState,
+  type Metric,
+  type RunExtra,
+  type TrainEvent,
+  type TrainingState,
+} from '@scratchgpt/train';
 import { isTempFile } from '@scratchgpt/data/node';
 import { fileCheckpoints, loadCheckpoint } from '@scratchgpt/train/node';
 import { commandLine } from './command';
@@ -16,13 +25,6 @@ import { LOCK_FILE } from './dir-lock';
 import { lossPlotSvg } from './plot';
 
 export const RUN_FILES = { checkpoint: 'ckpt.safetensors', metrics: 'metrics.jsonl', plot: 'loss.svg', samples: 'samples.txt' } as const;
-
-/** What the trainer keeps in the checkpoint's `extra`: the preset, and the text the run trains on. */
-export type RunExtra = {
-  preset: string;
-  /** The text: its path, sha256, and the encoding it is read in (`--encoding`) when not UTF-8. */
-  data: { path: string; sha256: string; encoding?: string };
-};
 
 export const runPath = (dir: string, file: keyof typeof RUN_FILES): string => join(dir, RUN_FILES[file]);
 
@@ -85,13 +87,8 @@ export async function loadRun(dir: string): Promise<LoadedRun> {
   if (!hasCheckpoint(dir))
     throw new Error(`${dir} holds no checkpoint (${RUN_FILES.checkpoint}); train one with \`${commandLine('train', '--out', dir)}\`.`);
   const { model, optimizer, state } = await loadCheckpoint(runPath(dir, 'checkpoint'));
-  const extra = state.extra as RunExtra | undefined;
-  if (
-    state.training === undefined ||
-    typeof extra?.preset !== 'string' ||
-    typeof extra.data?.sha256 !== 'string' ||
-    state.tokenizer === undefined
-  ) {
+  const extra = runExtraOf(state);
+  if (state.training === undefined || extra === undefined || state.tokenizer === undefined) {
     model.dispose();
     optimizer.dispose();
     throw new Error(`${runPath(dir, 'checkpoint')} is a checkpoint, but not one written by \`scratchgpt train\` (no run settings in it).`);

@@ -12,12 +12,14 @@ import {
   type AdamW,
   type CheckpointState,
   type Metric,
+  presetOf,
   type ResolvedTrainConfig,
+  type RunExtra,
   type TrainConfig,
 } from '@scratchgpt/train';
 import { buildTokenizer, readCorpusText, tokenizeCorpus, type CorpusFile } from './corpus';
-import { checkRunDirectory, hasCheckpoint, loadRun, runPath, type RunExtra } from './run-dir';
-import { asFlagError, kebab, presetOf, type ModelSettings } from './settings';
+import { checkRunDirectory, hasCheckpoint, loadRun, runPath } from './run-dir';
+import { asFlagError, kebab, type ModelSettings } from './settings';
 
 export interface RunOptions {
   preset: string;

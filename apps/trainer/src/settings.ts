@@ -1,44 +1,13 @@
 /**
- * What a training run is: the model's shape (a preset of `@scratchgpt/model`) and the recipe (the
- * recipe of `@scratchgpt/train` of the same name), plus any field the command line overrides; and
- * how a field reads as a flag.
+ * What a training run is on the command line: a preset (`PRESETS` of `@scratchgpt/train`: the
+ * model's shape and the recipe) plus any field a flag overrides; and how a field reads as a flag.
  */
 import { MAX_SEED } from '@scratchgpt/data';
-import { presets, type GPTConfig } from '@scratchgpt/model';
-import { recipes, type TrainConfig } from '@scratchgpt/train';
+import type { Preset, TrainConfig } from '@scratchgpt/train';
 import { InvalidArgumentError } from 'commander';
 
 /** The model fields a preset fixes (vocabSize comes from the tokenizer). */
-export type ModelSettings = Omit<GPTConfig, 'vocabSize'>;
-
-export interface Preset {
-  description: string;
-  model: ModelSettings;
-  train: TrainConfig;
-}
-
-const { vocabSize: _a, ...charCpu } = presets.shakespeareCharCpu;
-const { vocabSize: _b, ...char } = presets.shakespeareChar;
-
-export const PRESETS: Record<string, Preset> = {
-  'shakespeare-char-cpu': {
-    description: "nanoGPT's laptop-CPU run: 4 layers, 4 heads, 128 wide, block 64, batch 12, 2000 steps, peak lr 2e-3",
-    model: charCpu,
-    train: recipes.shakespeareCharCpu,
-  },
-  'shakespeare-char': {
-    description: 'nanoGPT train_shakespeare_char.py: 6 layers, 6 heads, 384 wide, block 256, batch 64, 5000 steps',
-    model: char,
-    train: recipes.shakespeareChar,
-  },
-};
-
-/** A preset by name; the error lists the names. */
-export function presetOf(name: string): Preset {
-  const preset = PRESETS[name];
-  if (preset === undefined) throw new Error(`Unknown preset "${name}"; use one of ${Object.keys(PRESETS).join(', ')}.`);
-  return preset;
-}
+export type ModelSettings = Preset['model'];
 
 /** A flag's value as an integer from `min` to `max` (default: the largest exact integer). */
 export const integer =

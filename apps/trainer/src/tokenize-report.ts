@@ -1,11 +1,13 @@
 /**
  * The demo behind `scratchgpt tokenize`: every tokenizer on the same text, compared fairly.
- * BPE learns from the train split (first 90%) and every figure is measured on the held-out val
- * split, so BPE is not scored on text it was trained on. The char vocabulary comes from the whole
- * text, as in the lecture (`sorted(set(text))`).
+ * Each tokenizer is built as a training run builds it (`tokenizerText`): BPE learns from the train
+ * split (first 90%) and every figure is measured on the held-out val split, so BPE is not scored on
+ * text it was trained on; the char vocabulary comes from the whole text, as in the lecture
+ * (`sorted(set(text))`).
  */
 import { trainValSplit } from '@scratchgpt/data';
-import { CharTokenizer, compressionStats, createTokenizer, type Tokenizer } from '@scratchgpt/tokenizers';
+import { compressionStats, createTokenizer, type Tokenizer } from '@scratchgpt/tokenizers';
+import { tokenizerText } from '@scratchgpt/train';
 
 /** One tokenizer's row in the comparison. */
 export interface TokenizerReport {
@@ -33,7 +35,7 @@ export interface TokenizeReport {
 }
 
 export function tokenizeReport(text: string, specs: readonly string[]): TokenizeReport {
-  const { train, val } = trainValSplit(text);
+  const { val } = trainValSplit(text);
   // The val split starts mid-line: take the first whole line.
   const exampleLine =
     val
@@ -42,7 +44,7 @@ export function tokenizeReport(text: string, specs: readonly string[]): Tokenize
       .find((line) => line.trim().length > 0) ?? val.slice(0, 40);
   const rows = specs.map((spec) => {
     let t = performance.now();
-    const tokenizer: Tokenizer = spec === 'char' ? CharTokenizer.fromText(text) : createTokenizer(spec, train);
+    const tokenizer: Tokenizer = createTokenizer(spec, tokenizerText(spec, text)); // as a run builds it
     const buildSeconds = (performance.now() - t) / 1000;
     t = performance.now();
     const stats = compressionStats(tokenizer, val);

@@ -328,7 +328,7 @@ describe('scratchgpt train: bad input gets a message and exit 1, never a stack t
     writeFileSync(latin1, new Uint8Array([99, 97, 102, 0xe9, 10]));
     writeFileSync(short, 'To be, or not to be, that is the question.\n');
     await expectFailure(['train', '--data', join(dir, 'missing.txt'), ...tiny], 'No file or dataset named');
-    await expectFailure(['train', '--data', empty, ...tiny], 'is empty; pass a text file');
+    await expectFailure(['train', '--data', empty, ...tiny], 'is empty. Pass a text file');
     await expectFailure(['train', '--data', binary, ...tiny], 'looks binary (a NUL byte at offset 4)');
     await expectFailure(
       ['train', '--data', latin1, ...tiny],

@@ -7,8 +7,7 @@
  * run writes it (see dir-lock.ts).
  * `compare` trains its contenders through {@link trainRun} too.
  */
-import type { Tokenizer } from '@scratchgpt/tokenizers';
-import { NonFiniteLossError, train, type Metric, type TrainConfig } from '@scratchgpt/train';
+import { NonFiniteLossError, samplePrompt, train, type Metric, type TrainConfig } from '@scratchgpt/train';
 import { selectBackend, type ActiveBackend, type BackendChoice } from './backend';
 import { commandLine } from './command';
 import { withDirectoryLock } from './dir-lock';
@@ -228,16 +227,6 @@ function summary(
     metrics: result.metrics,
     interrupted: result.interrupted,
   };
-}
-
-/** nanoGPT samples from a newline; a vocabulary without one starts from id 0. */
-export function samplePrompt(tokenizer: Tokenizer): number[] {
-  try {
-    const ids = tokenizer.encode('\n');
-    return ids.length > 0 ? ids : [0];
-  } catch {
-    return [0];
-  }
 }
 
 const formatCount = (n: number): string => (n >= 1e5 ? `${(n / 1e6).toFixed(2)}M` : n.toLocaleString('en-US'));

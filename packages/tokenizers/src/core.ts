@@ -11,6 +11,7 @@ export { TextStream } from './text-stream';
 export { bytesPerToken, compressionStats, countChars, tokensPerChar, type CompressionStats } from './stats';
 export {
   TOKENIZER_FORMAT,
+  TOKENIZER_SPECS,
   type BpeTokenizerJSON,
   type CharTokenizerJSON,
   type TiktokenEncodingName,

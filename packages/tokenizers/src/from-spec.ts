@@ -5,10 +5,7 @@ import { SPLIT_PATTERNS, type SplitPattern } from './bpe-patterns';
 import { BpeTokenizer } from './bpe-tokenizer';
 import { CharTokenizer } from './char-tokenizer';
 import { TIKTOKEN_VOCAB_SIZES, TiktokenTokenizer } from './tiktoken-tokenizer';
-import type { TiktokenEncodingName, Tokenizer } from './types';
-
-/** The tokenizer specs {@link createTokenizer} understands, for help texts. */
-export const TOKENIZER_SPECS = 'char | tiktoken:<encoding> | bpe:<vocabSize>[:none|gpt2|gpt4]';
+import { TOKENIZER_SPECS, type TiktokenEncodingName, type Tokenizer } from './types';
 
 /**
  * Makes a tokenizer from a short spec, as command lines name them:

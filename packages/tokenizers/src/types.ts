@@ -75,3 +75,6 @@ export function checkIds(ids: ArrayLike<number>, vocabSize: number, name: string
 export function jsonFieldError(where: string, type: string, field: string, expected: string): Error {
   return new Error(`${where}: a ${type} tokenizer needs "${field}" to be ${expected}; the JSON is damaged or hand-edited.`);
 }
+
+/** The tokenizer specs `createTokenizer` understands, for help texts (here, so pages can show it without loading tiktoken). */
+export const TOKENIZER_SPECS = 'char | tiktoken:<encoding> | bpe:<vocabSize>[:none|gpt2|gpt4]';

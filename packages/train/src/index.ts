@@ -32,6 +32,26 @@ export {
   rowsWithin,
   type PassMemory,
 } from './memory-plan';
+export {
+  BLOCK_PROBE_CHARS,
+  PRESETS,
+  TRAIN_SHARE,
+  TextTooShortError,
+  VAL_SHARE,
+  blockTokensFor,
+  charsCovered,
+  encodeSplits,
+  measureText,
+  median,
+  medianTokensPerSec,
+  presetOf,
+  runExtraOf,
+  samplePrompt,
+  tokenizerText,
+  type Preset,
+  type RunExtra,
+  type TextMeasure,
+} from './run';
 export { NonFiniteLossError, SAMPLE_OPTIONS, train, type TrainEvent, type TrainOptions, type TrainResult } from './train';
 export {
   accumulateGradients,

@@ -1,34 +1,17 @@
 /**
  * Datasets by name: a local path for a corpus, found or fetched, always checked against its
  * sha256. Order: an existing file path as given; `<dataDir>/<file>`; `<cacheDir>/datasets/<file>`;
- * a download into that cache. Non-goals: archives, sharding, datasets bigger than memory.
+ * a download into that cache. The names and checksums are `DATASETS` (../datasets.ts, browser-safe).
+ * Non-goals: archives, sharding, datasets bigger than memory.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { DATASETS, type DatasetInfo } from '../datasets';
 import { defaultCacheDir, sha256File, writeFileAtomic } from './files';
 
-/** A corpus we know how to find: where it comes from and its checksum. */
-export interface DatasetInfo {
-  /** File name in a data or cache directory. */
-  filename: string;
-  /** Where to download it from. */
-  url: string;
-  /** Its sha256, hex. */
-  sha256: string;
-  description: string;
-}
-
-/** The datasets `resolveDataset` knows by name. */
-export const DATASETS: Readonly<Record<string, DatasetInfo>> = {
-  shakespeare: {
-    filename: 'tinyshakespeare.txt',
-    url: 'https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt',
-    sha256: '86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed',
-    description: 'Tiny Shakespeare: 1,115,394 characters (65 distinct), the char-rnn and nanoGPT corpus.',
-  },
-};
+export { DATASETS, type DatasetInfo }; // their home is ../datasets.ts (browser-safe)
 
 /** Options for {@link resolveDataset}. */
 export interface ResolveDatasetOptions {

@@ -13,7 +13,8 @@ import {
   type TokenizerLike,
 } from '../token-cache';
 import { defaultCacheDir, writeFileAtomic } from './files';
-import { DEFAULT_TEXT_DECODING, readTextFile, resolveTextDecoding, type TextDecodingOptions } from './text-file';
+import { DEFAULT_TEXT_DECODING, resolveTextDecoding, type TextDecodingOptions } from '../text';
+import { readTextFile } from './text-file';
 
 /**
  * Options for {@link loadTokens}. `encoding` and `invalidBytes` say how the file's bytes become

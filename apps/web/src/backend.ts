@@ -1,9 +1,12 @@
 /**
- * Starts a TensorFlow.js backend in the browser: `auto` tries the browser's backends in order
- * (webgpu on a hardware GPU, webgl, wasm, cpu); a forced one that fails falls back along the same
- * order, and the reason is returned. WebGPU starts through `startWebGPU` of `@scratchgpt/nn` (the
- * device gets the adapter's limits, GPU errors are thrown, the fused kernels run), and a software
- * adapter (SwiftShader) is used only when asked for by name.
+ * Starts a TensorFlow.js backend in the browser, on a page or in a worker: `auto` tries the
+ * backends of an order one after another (the sampler's `BACKENDS`: webgpu on a hardware GPU,
+ * webgl, wasm, cpu; the training worker's `TRAIN_BACKENDS`: webgpu, wasm, cpu); a forced one that
+ * fails falls back along the same order, and the reason is returned. WebGPU starts through
+ * `startWebGPU` of `@scratchgpt/nn` (the device gets the adapter's limits, GPU errors are thrown,
+ * the fused kernels run), and a software adapter (SwiftShader) is used only when asked for by
+ * name. Importing this module touches no `document` or `window` (webgl is registered, not
+ * started), so the training worker imports it as the sampler page does.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -47,18 +50,24 @@ async function start(name: BackendName, asked: boolean): Promise<string | undefi
       }
       return undefined;
     }
+    const info = backendsFor('browser').find((b) => b.name === name);
+    if (info === undefined) return `it is not a browser backend (use one of ${BACKENDS.join(', ')})`;
     // setBackend resolves to false (it does not throw) when the backend fails to initialise.
-    return (await tf.setBackend(backendsFor('browser').find((b) => b.name === name)!.tfName)) ? undefined : 'it failed to initialise';
+    return (await tf.setBackend(info.tfName)) ? undefined : 'it failed to initialise';
   } catch (error) {
     return (error as Error).message;
   }
 }
 
-export async function selectBackend(choice: BackendName | 'auto'): Promise<ActiveBackend> {
-  const order: BackendName[] = choice === 'auto' ? [...BACKENDS] : [choice, ...BACKENDS.filter((b) => b !== choice)];
+/**
+ * Starts `choice` (or, for `auto`, the first of `order` that starts), falling back along `order`
+ * (default: the sampler's {@link BACKENDS}); the note says why this one.
+ */
+export async function selectBackend(choice: BackendName | 'auto', order: readonly BackendName[] = BACKENDS): Promise<ActiveBackend> {
+  const tries: BackendName[] = choice === 'auto' ? [...order] : [choice, ...order.filter((b) => b !== choice)];
   const failed: string[] = [];
   let skipped = '';
-  for (const name of order) {
+  for (const name of tries) {
     const reason = await start(name, name === choice);
     if (reason === SKIPPED) {
       skipped = `; ${name} skipped (a software adapter: ask for it by name)`;

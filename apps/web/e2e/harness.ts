@@ -99,3 +99,66 @@ export async function generateIn(
     fusedPerToken: Number(await page.getAttribute('[data-testid="output"]', 'data-fused-per-token')),
   };
 }
+
+/** The Train page's URL with its form prefilled from `params` (field ids, `backend`, `fail-at-step`). */
+export const trainUrl = (base: string, params: Record<string, string | number>): string =>
+  `${base}/train.html?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`;
+
+/** What the Train page's status element says. */
+export interface TrainStatus {
+  state: string;
+  runId: string;
+  step: number;
+  startStep: number;
+  firstLoss: number;
+  lastLoss: number;
+  backend: string;
+  tokensPerSec: number;
+  error: string;
+}
+
+export async function trainStatus(page: Page): Promise<TrainStatus> {
+  const status = '[data-testid="train-status"]';
+  const attr = async (name: string) => (await page.getAttribute(status, name)) ?? '';
+  return {
+    state: await attr('data-state'),
+    runId: await attr('data-run-id'),
+    step: Number(await attr('data-step')),
+    startStep: Number(await attr('data-start-step')),
+    firstLoss: Number(await attr('data-first-loss')),
+    lastLoss: Number(await attr('data-last-loss')),
+    backend: (await page.textContent('[data-testid="train-backend-active"]')) ?? '',
+    tokensPerSec: Number(await page.textContent('[data-testid="tokens-per-second"]')),
+    error: (await page.isVisible('[data-testid="error"]')) ? ((await page.textContent('[data-testid="error"]')) ?? '') : '',
+  };
+}
+
+/** Waits until the Train page's run is in one of `states` (e.g. done, error); throws with the page's error otherwise. */
+export async function waitForTrainState(page: Page, states: string[], timeout = 300_000): Promise<TrainStatus> {
+  await page.waitForFunction(
+    (wanted) => wanted.includes(document.querySelector('[data-testid="train-status"]')?.getAttribute('data-state') ?? ''),
+    states,
+    { timeout, polling: 200 },
+  );
+  return trainStatus(page);
+}
+
+/** Opens the Train page with `params`, starts a run and waits for it to end; the page's error if it fails. */
+export async function trainIn(page: Page, base: string, params: Record<string, string | number>, timeout?: number): Promise<TrainStatus> {
+  await page.goto(trainUrl(base, params));
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  await page.click('[data-testid="start"]');
+  const status = await waitForTrainState(page, ['done', 'error'], timeout);
+  if (status.state !== 'done') throw new Error(`training did not finish: ${status.error}`);
+  return status;
+}
+
+/** Downloads a stored run's checkpoint through its row's download button. */
+export async function downloadCheckpoint(page: Page, runId: string): Promise<Uint8Array> {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click(`[data-testid="run-row"][data-run-id="${runId}"] [data-testid="download"]`),
+  ]);
+  const path = await download.path();
+  return new Uint8Array(readFileSync(path));
+}
