@@ -24,6 +24,7 @@ export {
   decodeText,
   firstInvalidUtf8,
   resolveTextDecoding,
+  textTooLargeError,
   type InvalidTextKind,
   type TextDecodingOptions,
 } from './text';

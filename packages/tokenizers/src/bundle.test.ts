@@ -94,7 +94,6 @@ describe('browser bundles', () => {
     expect(root.filter((name) => !core.includes(name)).sort()).toEqual([
       'TIKTOKEN_VOCAB_SIZES',
       'TOKENIZER_KINDS',
-      'TOKENIZER_SPECS',
       'TiktokenTokenizer',
       'createTokenizer',
       'loadTokenizer',

@@ -257,7 +257,13 @@ describe('TrainSession', () => {
     ]);
     await t.handle({ type: 'import', name: 'from the CLI', checkpoint: new Uint8Array(checkpoint).buffer, corpus: CORPUS });
     const imported = t.of('run')[0]!.run;
-    expect(imported).toMatchObject({ name: 'from the CLI', step: 3, finished: true, preset: 'shakespeare-char-cpu', corpus: full.corpus });
+    expect(imported).toMatchObject({
+      name: 'from the CLI (imported: char, step 3)',
+      step: 3,
+      finished: true,
+      preset: 'shakespeare-char-cpu',
+      corpus: full.corpus,
+    });
     await t.handle({ type: 'resume', id: imported.id, backend: 'cpu', maxIters: 6 });
     expect(t.errors()).toHaveLength(1);
     expectSameLosses(full.metrics, t.of('done')[0]!.run.metrics, 1e-5);
@@ -306,12 +312,12 @@ describe('TrainSession', () => {
     expect(short).toMatch(
       /^pasted text is too short: its last 10% \(the val split\) is 3 tokens \(char\), and a block needs blockSize \+ 1 = 17\. Use a text of roughly \d+ characters or more, or a smaller block size\.$/,
     );
-    expect(batch).toBe('Invalid training setting: "batch size" must be a positive integer, got 0.');
-    expect(width).toBe('Invalid model setting: "width" (15) must be divisible by "heads" (2); try "width" = 16.');
+    expect(batch).toBe('Invalid training setting: "batch-size" must be a positive integer, got 0.');
+    expect(width).toBe('Invalid model setting: "n-embd" (15) must be divisible by "n-head" (2); try "n-embd" = 16.');
     expect(tokenizer).toMatch(/^Unknown tokenizer "bpe:x"/);
     expect(preset).toBe('Unknown preset "gpt-5"; use one of shakespeare-char-cpu, shakespeare-char.');
     expect(large).toMatch(
-      /^Invalid model setting: a model of 48 layers, 4096 wide and \d+ ids has [\d,]+ parameters, more than the budget of 500,000,000/,
+      /^This model would have [\d,]+ parameters, more than the 500,000,000 the page builds .*Choose a smaller n-embd or n-layer/,
     );
     expect(await t.store.list()).toEqual([]);
   });

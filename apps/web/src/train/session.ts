@@ -17,7 +17,7 @@
  * other failure is reported in words, with what is safe in storage.
  */
 import { DATASETS } from '@scratchgpt/data';
-import { checkTokenizerFits, GPT, headsFor, type GPTConfig } from '@scratchgpt/model';
+import { checkTokenizerFits, GPT, headsFor, MAX_PARAMETERS, parameterShapes, shapeSize, type GPTConfig } from '@scratchgpt/model';
 import { createTokenizer, loadTokenizer, type Tokenizer, type TokenizerJSON } from '@scratchgpt/tokenizers';
 import {
   CheckpointError,
@@ -54,7 +54,25 @@ import {
   type RunInfo,
   type RunSpec,
 } from './protocol';
+import { NUMBER_FIELDS } from './form';
 import { newRunId, StorageFullError, type RunStore } from './store';
+
+/**
+ * Refuses, before anything is allocated, a model over the library's parameter budget
+ * (`MAX_PARAMETERS`, counted from `parameterShapes`), with the fix in the form's words: the
+ * library's own message names an option (`maxParameters`) a page user cannot pass.
+ */
+function checkFitsPage(config: GPTConfig, tokenizer: Tokenizer): void {
+  let parameters = 0;
+  for (const [, shape] of parameterShapes(config)) parameters += shapeSize(shape);
+  if (parameters <= MAX_PARAMETERS) return;
+  const embedding = tokenizer.vocabSize * config.nEmbd;
+  throw new Error(
+    `This model would have ${parameters.toLocaleString('en-US')} parameters, more than the ${MAX_PARAMETERS.toLocaleString('en-US')} the page builds ` +
+      `(4 bytes each); the ${tokenizer.name} tokenizer's ${tokenizer.vocabSize.toLocaleString('en-US')} ids × n-embd ${config.nEmbd} alone take ${embedding.toLocaleString('en-US')}. ` +
+      'Choose a smaller n-embd or n-layer, or a tokenizer with fewer ids (char, or bpe with a smaller vocabulary).',
+  );
+}
 
 /** Starts `choice` (or the first of `order` that starts, for `auto`), falling back along `order`: backend.ts's `selectBackend`. */
 export type BackendStarter = (choice: string, order: readonly string[]) => Promise<{ name: string; note: string }>;
@@ -80,45 +98,28 @@ export interface PageMessage {
 /** The most tokens of the last sample the attention heatmap shows. */
 export const ATTENTION_TOKENS = 32;
 
-/** The words of each setting of the Train view's form, for errors (`TrainConfig: batchSize must …` → `"batch size" must …`). */
-export const SETTING_WORDS: Readonly<Record<string, string>> = {
-  batchSize: 'batch size',
-  gradAccum: 'gradient accumulation',
-  maxIters: 'steps',
-  evalInterval: 'evaluation interval',
-  evalIters: 'evaluation batches',
-  lr: 'learning rate',
-  minLr: 'minimum learning rate',
-  warmupIters: 'warmup steps',
-  lrDecayIters: 'learning-rate decay steps',
-  weightDecay: 'weight decay',
-  beta1: 'beta1',
-  beta2: 'beta2',
-  gradClip: 'gradient clipping',
-  sampleTokens: 'sample tokens',
-  seed: 'seed',
-  sampler: 'batch sampler',
-  stride: 'stride',
-  nLayer: 'layers',
-  nHead: 'heads',
-  nEmbd: 'width',
-  blockSize: 'block size',
-  dropout: 'dropout',
-  attention: 'attention',
-  vocabSize: 'vocabulary size',
-};
+/** Every field of the model's config and the recipe, as config errors name them (`TrainConfig: batchSize must …`). */
+const SETTING_KEYS = [
+  ...['batchSize', 'gradAccum', 'maxIters', 'evalInterval', 'evalIters', 'lr', 'minLr', 'warmupIters', 'lrDecayIters'],
+  ...['weightDecay', 'beta1', 'beta2', 'gradClip', 'sampleTokens', 'seed', 'sampler', 'stride'],
+  ...['nLayer', 'nHead', 'nEmbd', 'blockSize', 'dropout', 'attention', 'vocabSize'],
+] as const;
+
+/** A setting as the Train view names it: its form field's label (`n-embd`, from `NUMBER_FIELDS`), else the same style (`grad-clip`). */
+export const settingWord = (key: string): string =>
+  NUMBER_FIELDS.find((field) => field.key === key)?.id ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /**
  * A config error of the model or the recipe (`GPTConfig: …`, `TrainConfig: …`) as the page says it:
- * `Invalid training setting: "batch size" must be …`. Other errors are returned as they are.
+ * `Invalid training setting: "batch-size" must be …`. Other errors are returned as they are.
  */
 export function asSettingError(error: unknown): Error {
   const message = error instanceof Error ? error.message : String(error);
   const match = /^(GPTConfig|TrainConfig): /.exec(message);
   if (match === null) return error instanceof Error ? error : new Error(message);
   const kind = match[1] === 'GPTConfig' ? 'model' : 'training';
-  const pattern = new RegExp(`\\b(${Object.keys(SETTING_WORDS).join('|')})\\b`, 'g');
-  const words = message.slice(match[0].length).replace(pattern, (key) => `"${SETTING_WORDS[key]}"`);
+  const pattern = new RegExp(`\\b(${SETTING_KEYS.join('|')})\\b`, 'g');
+  const words = message.slice(match[0].length).replace(pattern, (key) => `"${settingWord(key)}"`);
   return new Error(`Invalid ${kind} setting: ${words}`, { cause: error });
 }
 
@@ -299,7 +300,9 @@ export class TrainSession {
     if (spec.tokenizer.startsWith('bpe:')) this.status(`training the ${spec.tokenizer} tokenizer on the train split of ${corpus.label}…`);
     const tokenizer = createTokenizer(spec.tokenizer, tokenizerText(spec.tokenizer, corpus.text));
     live.tokenizer = tokenizer;
-    const model = new GPT({ ...settings, nHead, vocabSize: tokenizer.vocabSize }, { seed });
+    const modelConfig: GPTConfig = { ...settings, nHead, vocabSize: tokenizer.vocabSize };
+    checkFitsPage(modelConfig, tokenizer);
+    const model = new GPT(modelConfig, { seed });
     live.model = model;
     const ids = encodeSplits(corpus.text, tokenizer, model.config.blockSize, corpus.label);
     // 4. The run in storage before the first step, so a reload finds it.
@@ -370,10 +373,16 @@ export class TrainSession {
       const ids = encodeSplits(text, tokenizer, model.config.blockSize, info.corpus.label);
       const config =
         request.maxIters === undefined ? state.training.config : resumeConfig(state.training.config, { maxIters: request.maxIters }).config;
-      prepared = { info: { ...info, train: config }, model, tokenizer, ids, config, extra, resume: { optimizer, state } };
+      // The checkpoint is the truth: a record written before a crash can be a checkpoint behind it.
+      const record: RunInfo = { ...info, train: config, step: state.step, metrics: state.training.metrics };
+      prepared = { info: record, model, tokenizer, ids, config, extra, resume: { optimizer, state } };
     } catch (error) {
       optimizer.dispose(); // from here on, trainRun disposes it
       throw error;
+    }
+    if (prepared.info.step !== info.step) {
+      await this.store.saveInfo(prepared.info);
+      this.post({ type: 'run', run: prepared.info });
     }
     await this.trainRun(prepared, live, request.debug);
   }
@@ -601,7 +610,7 @@ export class TrainSession {
   /** Shows another layer and head: now when the loop is between steps (paused, or ended), else at its next event. */
   private async attention(layer: number, head: number): Promise<void> {
     const live = this.live;
-    if (live?.model === undefined) throw new Error('No model to show attention for: start or resume a run first.');
+    if (live?.model === undefined) return; // nothing to show yet (a run still setting up): the first sample brings the heatmap
     const { nLayer, nHead } = live.model.config;
     if (!Number.isInteger(layer) || layer < 0 || layer >= nLayer || !Number.isInteger(head) || head < 0 || head >= nHead)
       throw new Error(`Layer ${layer}, head ${head} is not in this model: it has layers 0 to ${nLayer - 1} and heads 0 to ${nHead - 1}.`);
@@ -616,17 +625,25 @@ export class TrainSession {
     const { model, tokenizer } = live;
     if (model === undefined || tokenizer === undefined || live.sample.length === 0) return;
     const { nLayer, nHead, blockSize } = model.config;
+    const { layer, head } = live.view; // as asked now: another request may change the view while this one computes
     const ids = live.sample.slice(-Math.min(ATTENTION_TOKENS, blockSize));
-    const weights = await model.attentionWeights(ids, live.view.layer);
+    let weights: number[][][];
+    try {
+      weights = await model.attentionWeights(ids, layer);
+    } catch (error) {
+      // The heatmap is a view of the run, not the run: its failure is said, and training goes on.
+      this.status(`The attention heatmap could not be drawn: ${(error as Error).message}`);
+      return;
+    }
     this.post({
       type: 'attention',
       id: live.id,
       step: live.step,
-      layer: live.view.layer,
-      head: live.view.head,
+      layer,
+      head,
       nLayer,
       nHead,
-      weights: weights[live.view.head]!,
+      weights: weights[head]!,
       labels: ids.map((i) => tokenizer.decode([i])),
     });
   }
@@ -667,7 +684,7 @@ export class TrainSession {
       const ids = encodeSplits(corpus.text, tokenizer, model.config.blockSize, corpus.label);
       const info: RunInfo = {
         id: newRunId(),
-        name,
+        name: `${name} (imported: ${tokenizer.name}, step ${state.step})`,
         created: new Date().toISOString(),
         corpus: { label: corpus.label, sha256: corpus.sha256, chars: codePoints(corpus.text) },
         tokenizer: { name: tokenizer.name, vocabSize: tokenizer.vocabSize },
@@ -680,9 +697,15 @@ export class TrainSession {
         metrics: state.training.metrics,
         finished: state.step >= resolveTrainConfig(state.training.config).maxIters,
       };
-      await this.store.saveCorpus(corpus.sha256, corpus.text);
-      await this.store.saveInfo(info);
-      await this.store.saveCheckpoint(info.id, bytes, state.step);
+      // The checkpoint before the record that lists it: a run is never listed with a checkpoint it lacks.
+      try {
+        await this.store.saveCorpus(corpus.sha256, corpus.text);
+        await this.store.saveCheckpoint(info.id, bytes, state.step);
+        await this.store.saveInfo(info);
+      } catch (error) {
+        await this.store.remove(info.id).catch(() => undefined); // nothing half-imported stays behind
+        throw error;
+      }
       this.post({ type: 'run', run: info });
     } finally {
       model.dispose();

@@ -18,6 +18,7 @@
  * is `#attention` (data-testid "attention-kind": "attention" is the heatmap's, as in the sampler).
  */
 import { attentionKinds } from '@scratchgpt/attention';
+import { MAX_TEXT_BYTES, textTooLargeError } from '@scratchgpt/data';
 import { isOneHead } from '@scratchgpt/model';
 import { TOKENIZER_SPECS } from '@scratchgpt/tokenizers/core';
 import { PRESETS, resolveTrainConfig, type Metric } from '@scratchgpt/train';
@@ -211,6 +212,7 @@ function onReport(r: Report): void {
       break;
     case 'run':
       runs.set(r.run.id, r.run);
+      if (!BUSY.has(state)) ui.statusLine.textContent = ''; // an import is done
       if (state === 'setting-up' && live.id === '') {
         live.id = r.run.id;
         setData('runId', r.run.id);
@@ -291,6 +293,7 @@ function onReport(r: Report): void {
       break;
     case 'error':
       showError(r.message, r.kept);
+      ui.statusLine.textContent = '';
       if (BUSY.has(state)) setState('error');
       void refreshRuns();
       break;
@@ -360,6 +363,7 @@ async function readCorpus(): Promise<CorpusSource> {
   switch (ui.corpusKind.value) {
     case 'file': {
       if (!corpusFile) throw new Error('No text file picked: drop or pick a UTF-8 text file, or choose Tiny Shakespeare or pasted text.');
+      if (corpusFile.size > MAX_TEXT_BYTES) throw textTooLargeError(corpusFile.name, corpusFile.size, 'utf-8'); // before reading it
       return { kind: 'file', name: corpusFile.name, bytes: await corpusFile.arrayBuffer() };
     }
     case 'text':
@@ -387,6 +391,7 @@ const backendChoice = () => ui.backend.value as TrainBackend | 'auto';
 async function start(): Promise<void> {
   if (!client || BUSY.has(state)) return;
   clearError();
+  setState('setting-up'); // at once: a second click while a large file is read starts nothing
   try {
     const spec = specFromForm(formValues(), await readCorpus());
     resetLive('', spec.train.maxIters ?? 0);
@@ -576,12 +581,20 @@ async function downloadRun(run: RunInfo): Promise<void> {
   }
 }
 
+/** The largest checkpoint the page reads into memory (a browser tab's buffers are bounded; the CLI has no such limit). */
+const MAX_IMPORT_BYTES = 2 * 2 ** 30;
+
 async function importCheckpoint(): Promise<void> {
   if (!client || BUSY.has(state)) return;
   clearError();
   const file = ui.importCheckpoint.files?.[0];
   if (!file) return showError('No checkpoint picked: choose the ckpt.safetensors that `scratchgpt train` wrote in its --out directory.');
   const text = ui.importCorpus.files?.[0];
+  if (file.size > MAX_IMPORT_BYTES)
+    return showError(
+      `${file.name} is ${Math.round(file.size / 2 ** 20).toLocaleString('en-US')} MiB; the page reads a checkpoint whole, up to ${MAX_IMPORT_BYTES / 2 ** 30} GiB. Resume a run this large with \`scratchgpt train --resume\` instead.`,
+    );
+  if (text && text.size > MAX_TEXT_BYTES) return showError(textTooLargeError(text.name, text.size, 'utf-8'));
   try {
     const checkpoint = await file.arrayBuffer();
     const corpus: CorpusSource | undefined = text ? { kind: 'file', name: text.name, bytes: await text.arrayBuffer() } : undefined;

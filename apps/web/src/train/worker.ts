@@ -1,6 +1,6 @@
 /**
  * The training worker: the model, the backend and the training loop live here, so the page never
- * freezes. It starts backends in the order of `TRAIN_BACKENDS` (backend.ts), keeps runs in the
+ * freezes. It starts backends in the order of `TRAIN_BACKENDS` (protocol.ts), keeps runs in the
  * browser's storage (store.ts) and hands every request of protocol.ts to session.ts, which does
  * the work. The page's client (client.ts) first tells it the page's URL, where Tiny Shakespeare
  * may be served beside the page.
@@ -19,10 +19,14 @@ const scope = globalThis as unknown as {
 };
 
 let session: TrainSession | undefined;
+/** Why the worker could not load, once it could not: every request is then answered with it. */
+let failed: string | undefined;
 const waiting: Array<Request | PageMessage> = [];
 
 function receive(message: Request | PageMessage): void {
-  if (session === undefined) waiting.push(message);
+  if (failed !== undefined) {
+    if (message.type !== 'page') scope.postMessage({ type: 'error', message: failed });
+  } else if (session === undefined) waiting.push(message);
   else if (message.type === 'page') session.setBase(message.base);
   else void session.handle(message);
 }
@@ -43,9 +47,8 @@ async function load(): Promise<void> {
   for (const message of waiting.splice(0)) receive(message);
 }
 
-load().catch((error: Error) =>
-  scope.postMessage({
-    type: 'error',
-    message: `The training worker could not load (${error.message}); reload the page. Runs in storage are kept.`,
-  }),
-);
+load().catch((error: Error) => {
+  failed = `The training worker could not load (${error.message}); reload the page. Runs in storage are kept.`;
+  scope.postMessage({ type: 'error', message: failed });
+  for (const message of waiting.splice(0)) receive(message); // each waiting request hears it too
+});
