@@ -8,7 +8,7 @@ import { attentionKinds } from '@scratchgpt/attention';
 import { BATCH_SAMPLERS, MAX_SEED } from '@scratchgpt/data';
 import { TOKENIZER_SPECS } from '@scratchgpt/tokenizers';
 import { DEFAULT_ATTENTION } from '@scratchgpt/model';
-import { PRESETS, SAMPLE_OPTIONS, TRAIN_SHARE, VAL_SHARE, type TrainConfig } from '@scratchgpt/train';
+import { DEFAULT_PRESET, PRESETS, SAMPLE_OPTIONS, TRAIN_SHARE, VAL_SHARE, type TrainConfig } from '@scratchgpt/train';
 import { Command, CommanderError, Option } from 'commander';
 import { BACKEND_CHOICES, type BackendChoice } from './backend';
 import Table from 'cli-table3';
@@ -71,7 +71,7 @@ const presetOption = () =>
       .join('; '),
   )
     .choices(Object.keys(PRESETS))
-    .default('shakespeare-char-cpu');
+    .default(DEFAULT_PRESET);
 
 /** The comparison's table on the terminal, and where the full report is. */
 function printTable(report: ComparisonReport, out: string): void {

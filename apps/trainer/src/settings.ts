@@ -3,7 +3,7 @@
  * model's shape and the recipe) plus any field a flag overrides; and how a field reads as a flag.
  */
 import { MAX_SEED } from '@scratchgpt/data';
-import type { Preset, TrainConfig } from '@scratchgpt/train';
+import { configErrorIn, type Preset, type TrainConfig } from '@scratchgpt/train';
 import { InvalidArgumentError } from 'commander';
 
 /** The model fields a preset fixes (vocabSize comes from the tokenizer). */
@@ -64,14 +64,11 @@ export const FLAG_FIELDS: readonly string[] = [...MODEL_FLAGS.map(([key]) => key
 export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /**
- * A config error of the model or the recipe (`GPTConfig: …`, `TrainConfig: …`) as the command line
- * reads it: `invalid model setting: --n-embd (30) must be …`.
+ * A config error of the model or the recipe (`GPTConfig: …`, `TrainConfig: …`, read by
+ * `configErrorIn`) as the command line says it: `invalid model setting: --n-embd (30) must be …`.
  */
 export function asFlagError(error: unknown, fields: readonly string[] = FLAG_FIELDS): Error {
-  const message = error instanceof Error ? error.message : String(error);
-  const match = /^(GPTConfig|TrainConfig): /.exec(message);
-  if (match === null) return error instanceof Error ? error : new Error(message);
-  const kind = match[1] === 'GPTConfig' ? 'model' : 'training';
-  const pattern = new RegExp(`\\b(${fields.join('|')})\\b`, 'g');
-  return new Error(`invalid ${kind} setting: ${message.slice(match[0].length).replace(pattern, (k) => `--${kebab(k)}`)}`, { cause: error });
+  const found = configErrorIn(error, (field) => (fields.includes(field) ? `--${kebab(field)}` : undefined));
+  if (found === undefined) return error instanceof Error ? error : new Error(String(error));
+  return new Error(`invalid ${found.kind} setting: ${found.text}`, { cause: error });
 }

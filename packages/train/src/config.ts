@@ -161,3 +161,20 @@ export const recipes = {
   /** `config/train_shakespeare_char.py`: batch 64, 5000 steps, 200 evaluation batches. */
   shakespeareChar: { ...shakespeare, batchSize: 64, maxIters: 5000, lrDecayIters: 5000, evalIters: 200 },
 } as const satisfies Record<string, TrainConfig>;
+
+/**
+ * A config error of the model or the recipe (`GPTConfig: nEmbd (30) must be …`, `TrainConfig: …`)
+ * as an app says it: which config it is about, and the text with each field the app names
+ * (`nameOf`) put in its words (`--n-embd` on a command line, `"n-embd"` in a form). Undefined for
+ * any other error. One home for reading these messages, so the CLI and the browser agree.
+ */
+export function configErrorIn(
+  error: unknown,
+  nameOf: (field: string) => string | undefined,
+): { kind: 'model' | 'training'; text: string } | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  const match = /^(GPTConfig|TrainConfig): /.exec(message);
+  if (match === null) return undefined;
+  const text = message.slice(match[0].length).replace(/\b[a-z][A-Za-z0-9]*\b/g, (word) => nameOf(word) ?? word);
+  return { kind: match[1] === 'GPTConfig' ? 'model' : 'training', text };
+}

@@ -14,6 +14,7 @@ export {
 } from './checkpoint';
 export {
   FIXED_ON_RESUME,
+  configErrorIn,
   recipes,
   resolveTrainConfig,
   resumeConfig,
@@ -34,6 +35,7 @@ export {
 } from './memory-plan';
 export {
   BLOCK_PROBE_CHARS,
+  DEFAULT_PRESET,
   PRESETS,
   TRAIN_SHARE,
   TextTooShortError,

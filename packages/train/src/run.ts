@@ -24,6 +24,9 @@ export interface Preset {
 const { vocabSize: _a, ...charCpu } = presets.shakespeareCharCpu;
 const { vocabSize: _b, ...char } = presets.shakespeareChar;
 
+/** The preset a run uses when none is named (`--preset`'s default, the Train view's first choice). */
+export const DEFAULT_PRESET = 'shakespeare-char-cpu';
+
 /** The presets by the names the apps show (`--preset`). */
 export const PRESETS: Readonly<Record<string, Preset>> = {
   'shakespeare-char-cpu': {

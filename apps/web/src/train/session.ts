@@ -22,6 +22,7 @@ import { createTokenizer, loadTokenizer, type Tokenizer, type TokenizerJSON } fr
 import {
   CheckpointError,
   charsCovered,
+  configErrorIn,
   encodeSplits,
   measureText,
   medianTokensPerSec,
@@ -98,29 +99,21 @@ export interface PageMessage {
 /** The most tokens of the last sample the attention heatmap shows. */
 export const ATTENTION_TOKENS = 32;
 
-/** Every field of the model's config and the recipe, as config errors name them (`TrainConfig: batchSize must …`). */
-const SETTING_KEYS = [
-  ...['batchSize', 'gradAccum', 'maxIters', 'evalInterval', 'evalIters', 'lr', 'minLr', 'warmupIters', 'lrDecayIters'],
-  ...['weightDecay', 'beta1', 'beta2', 'gradClip', 'sampleTokens', 'seed', 'sampler', 'stride'],
-  ...['nLayer', 'nHead', 'nEmbd', 'blockSize', 'dropout', 'attention', 'vocabSize'],
-] as const;
-
-/** A setting as the Train view names it: its form field's label (`n-embd`, from `NUMBER_FIELDS`), else the same style (`grad-clip`). */
-export const settingWord = (key: string): string =>
-  NUMBER_FIELDS.find((field) => field.key === key)?.id ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** A setting as the Train view names it: its form field's label (`n-embd`, from `NUMBER_FIELDS`); others as they are. */
+export const settingWord = (field: string): string | undefined => {
+  const id = NUMBER_FIELDS.find((f) => f.key === field)?.id;
+  return id === undefined ? undefined : `"${id}"`;
+};
 
 /**
- * A config error of the model or the recipe (`GPTConfig: …`, `TrainConfig: …`) as the page says it:
- * `Invalid training setting: "batch-size" must be …`. Other errors are returned as they are.
+ * A config error of the model or the recipe (`GPTConfig: …`, `TrainConfig: …`, read by
+ * `configErrorIn`) as the page says it: `Invalid training setting: "batch-size" must be …`. Other
+ * errors are returned as they are.
  */
 export function asSettingError(error: unknown): Error {
-  const message = error instanceof Error ? error.message : String(error);
-  const match = /^(GPTConfig|TrainConfig): /.exec(message);
-  if (match === null) return error instanceof Error ? error : new Error(message);
-  const kind = match[1] === 'GPTConfig' ? 'model' : 'training';
-  const pattern = new RegExp(`\\b(${SETTING_KEYS.join('|')})\\b`, 'g');
-  const words = message.slice(match[0].length).replace(pattern, (key) => `"${settingWord(key)}"`);
-  return new Error(`Invalid ${kind} setting: ${words}`, { cause: error });
+  const found = configErrorIn(error, settingWord);
+  if (found === undefined) return error instanceof Error ? error : new Error(String(error));
+  return new Error(`Invalid ${found.kind} setting: ${found.text}`, { cause: error });
 }
 
 /** Errors of the run itself (its settings, text, numbers or storage): the same on every backend, so no fallback. */

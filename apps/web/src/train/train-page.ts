@@ -21,7 +21,7 @@ import { attentionKinds } from '@scratchgpt/attention';
 import { MAX_TEXT_BYTES, textTooLargeError } from '@scratchgpt/data';
 import { isOneHead } from '@scratchgpt/model';
 import { TOKENIZER_SPECS } from '@scratchgpt/tokenizers/core';
-import { PRESETS, resolveTrainConfig, type Metric } from '@scratchgpt/train';
+import { DEFAULT_PRESET, PRESETS, resolveTrainConfig, type Metric } from '@scratchgpt/train';
 import { drawHeatmap } from '../heatmap';
 import { lineChart, type Point } from './chart';
 import { TrainClient } from './client';
@@ -32,7 +32,6 @@ import { opfsStore } from './store';
 
 type State = 'idle' | 'setting-up' | 'running' | 'paused' | 'done' | 'error';
 const BUSY: ReadonlySet<State> = new Set(['setting-up', 'running', 'paused']);
-const DEFAULT_PRESET = 'shakespeare-char-cpu';
 /** How long a delete button waits for its second click. */
 const DELETE_ARM_MS = 4000;
 
