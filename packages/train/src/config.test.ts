@@ -13,7 +13,7 @@ const thrown = (f: () => unknown): unknown => {
 
 describe('configErrorIn', () => {
   it('reads a model or recipe error and names the fields the app names, leaving the rest', () => {
-    const model = thrown(() => resolveConfig({ vocabSize: 65, nLayer: 1, nHead: 2, nEmbd: 15, blockSize: 8 }));
+    const model = thrown(() => resolveConfig({ vocabSize: 65, nLayer: 1, nHead: 2, nEmbd: 15, blockSize: 8, dropout: 0, bias: false }));
     expect(configErrorIn(model, (field) => (field === 'nEmbd' ? '--n-embd' : undefined))).toEqual({
       kind: 'model',
       text: expect.stringMatching(/^--n-embd \(15\) must be divisible by nHead \(2\)/),
