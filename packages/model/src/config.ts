@@ -20,8 +20,11 @@ export interface GPTConfig {
   tieWeights?: boolean;
   /** Biases on the query/key/value projections. Default: `bias` (the lecture's heads have none). */
   qkvBias?: boolean;
-  /** The MLP's nonlinearity: exact `gelu` (nanoGPT, GPT-2) or `relu` (the lecture). Default `gelu`. */
-  activation?: 'gelu' | 'relu';
+  /**
+   * The MLP's nonlinearity: exact `gelu` (nanoGPT), `gelu_tanh` (the tanh approximation OpenAI's
+   * GPT-2 weights were trained with: Hugging Face's `gelu_new`) or `relu` (the lecture). Default `gelu`.
+   */
+  activation?: Activation;
   /**
    * The fast paths each backend has: on wasm, products through `matMul2d` / `batchMatMul` (plain
    * 2-D products forward and backward, several times faster); on webgpu, the fused kernels
@@ -30,6 +33,10 @@ export interface GPTConfig {
    */
   fastPaths?: boolean;
 }
+
+/** The MLP nonlinearities a config can name. */
+export const ACTIVATIONS = ['gelu', 'gelu_tanh', 'relu'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
 
 /** The attention kind of a config that names none. */
 export const DEFAULT_ATTENTION = 'fused';
@@ -85,7 +92,8 @@ export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
       `attention "${c.attention}" is one head of size nEmbd, so nHead must be 1 (got ${c.nHead}); set nHead: 1, or use "wrapper" or "fused" for ${c.nHead} heads.`,
     );
   }
-  if (c.activation !== 'gelu' && c.activation !== 'relu') fail(`activation must be "gelu" or "relu", got ${JSON.stringify(c.activation)}.`);
+  if (!ACTIVATIONS.includes(c.activation))
+    fail(`activation must be one of ${ACTIVATIONS.map((a) => `"${a}"`).join(', ')}, got ${JSON.stringify(c.activation)}.`);
   return c;
 }
 
@@ -109,7 +117,7 @@ export const presets = {
   shakespeareCharCpu: { ...shakespeareChar, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0 },
   /** The "Let's build GPT" lecture's final model (ng-video-lecture `gpt.py`): shakespeareChar with biases (none on q/k/v), wrapper heads, ReLU, an untied head; 10,788,929 parameters. */
   ngVideoLecture: { ...shakespeareChar, bias: true, qkvBias: false, attention: 'wrapper', tieWeights: false, activation: 'relu' },
-  /** GPT-2 small (124M): the shape of OpenAI's weights. */
+  /** GPT-2 small (124M): the shape of OpenAI's weights, and the tanh GELU they were trained with. */
   gpt2: {
     vocabSize: 50257,
     blockSize: 1024,
@@ -120,5 +128,6 @@ export const presets = {
     bias: true,
     attention: 'fused',
     tieWeights: true,
+    activation: 'gelu_tanh',
   },
 } as const satisfies Record<string, GPTConfig>;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { geluTanh } from '@scratchgpt/nn';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presets, resolveConfig, type GPTConfig } from './config';
 import { GPT } from './gpt';
@@ -22,7 +23,7 @@ describe('GPTConfig', () => {
     expect(() => new GPT({ ...tiny, attention: 'single' })).toThrow(
       'attention "single" is one head of size nEmbd, so nHead must be 1 (got 2)',
     );
-    expect(() => new GPT({ ...tiny, activation: 'tanh' as 'relu' })).toThrow('activation must be "gelu" or "relu"');
+    expect(() => new GPT({ ...tiny, activation: 'tanh' as 'relu' })).toThrow('activation must be one of "gelu", "gelu_tanh", "relu"');
   });
 
   it('fills defaults for optional fields left out or passed as undefined', () => {
@@ -80,6 +81,16 @@ describe('GPT', () => {
     const expected = mlp.c_proj.forward(tf.relu(mlp.c_fc.forward(x)));
     expect(tf.max(tf.abs(tf.sub(mlp.forward(x, false), expected))).dataSync()[0]).toBeLessThan(1e-6);
     expect(resolveConfig(presets.ngVideoLecture).activation).toBe('relu');
+  });
+
+  it("uses GPT-2's tanh GELU in the gpt2 preset", () => {
+    const model = new GPT({ ...tiny, activation: 'gelu_tanh' });
+    const mlp = model.transformer.h[0]!.mlp;
+    const x = tf.randomNormal([1, 3, 16], 0, 1, 'float32', 1);
+    const expected = mlp.c_proj.forward(geluTanh(mlp.c_fc.forward(x)));
+    expect(tf.max(tf.abs(tf.sub(mlp.forward(x, false), expected))).dataSync()[0]).toBeLessThan(1e-6);
+    expect(resolveConfig(presets.gpt2).activation).toBe('gelu_tanh');
+    expect(resolveConfig(presets.shakespeareChar).activation).toBe('gelu'); // nanoGPT's models keep the exact form
   });
 
   it('refuses more positions than blockSize, saying how to crop', () => {

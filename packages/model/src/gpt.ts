@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { KVCache, createAttention, type Attention } from '@scratchgpt/attention';
-import { Dropout, Embedding, LayerNorm, Linear, Module, ModuleList, crossEntropy, gelu, matMul2d } from '@scratchgpt/nn';
+import { Dropout, Embedding, LayerNorm, Linear, Module, ModuleList, crossEntropy, gelu, geluTanh, matMul2d } from '@scratchgpt/nn';
 import { SeededRandom } from '@scratchgpt/data';
 import { resolveConfig, type GPTConfig, type ResolvedGPTConfig } from './config';
 import { checkParameterBudget, parameterShapes, shapeSize, type LoadLimits } from './load-checks';
@@ -28,7 +28,7 @@ export class MLP extends Module {
 
   constructor(c: ResolvedGPTConfig, rng: SeededRandom) {
     super();
-    this.activation = c.activation === 'relu' ? tf.relu : (x) => gelu(x, { fused: c.fastPaths });
+    this.activation = c.activation === 'relu' ? tf.relu : c.activation === 'gelu_tanh' ? geluTanh : (x) => gelu(x, { fused: c.fastPaths });
     this.c_fc = this.addModule('c_fc', new Linear(c.nEmbd, 4 * c.nEmbd, { bias: c.bias, rng, fastPath: c.fastPaths }));
     this.c_proj = this.addModule(
       'c_proj',

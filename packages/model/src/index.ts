@@ -1,9 +1,11 @@
 export {
+  ACTIVATIONS,
   DEFAULT_ATTENTION,
   headsFor,
   isOneHead,
   presets,
   resolveConfig,
+  type Activation,
   type GPTConfig,
   type ResolvedGPTConfig,
 } from './config';

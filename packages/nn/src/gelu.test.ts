@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backendHasKernel } from './fused';
-import { gelu, GeluKernel } from './gelu';
+import { gelu, GeluKernel, geluTanh } from './gelu';
 import { gpuWork } from './webgpu/device';
 import { compareFused, useWebGPU } from './webgpu/testing';
 import './setup';
@@ -67,5 +67,32 @@ describe('gelu elsewhere', () => {
     expect(Array.from(await a.data())).toEqual(Array.from(await b.data()));
     expect((await a.data())[3]).toBeCloseTo(0.530625, 5);
     tf.dispose([x, a, b]);
+  });
+});
+
+describe('geluTanh (GPT-2 and Hugging Face gelu_new)', () => {
+  beforeAll(async () => void (await tf.setBackend('cpu')));
+  const xs = [-6, -3, -1.5, -0.5, -1e-3, 0, 1e-3, 0.3, 1, 2.5, 6];
+  /** The formula in float64: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+  const reference = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
+
+  it("gives the tanh form's values (1e-6), not the exact form's", async () => {
+    const x = tf.tensor1d(xs);
+    const [tanhForm, exact] = await Promise.all([geluTanh(x).data(), gelu(x, { fused: false }).data()]);
+    for (const [i, v] of xs.entries()) expect(Math.abs(tanhForm[i]! - reference(v))).toBeLessThan(1e-6);
+    const gap = Math.max(...xs.map((_, i) => Math.abs(tanhForm[i]! - exact[i]!)));
+    expect(gap).toBeGreaterThan(1e-4); // the two forms differ (up to about 5e-4, near |x| = 2)
+    expect(gap).toBeLessThan(1e-3);
+    x.dispose();
+  });
+
+  it('has the derivative of its formula (central differences, 1e-3)', async () => {
+    const x = tf.tensor1d(xs);
+    const grad = await tf
+      .grad((t: tf.Tensor) => tf.sum(geluTanh(t)))(x)
+      .data();
+    const h = 1e-4;
+    for (const [i, v] of xs.entries()) expect(Math.abs(grad[i]! - (reference(v + h) - reference(v - h)) / (2 * h))).toBeLessThan(1e-3);
+    x.dispose();
   });
 });

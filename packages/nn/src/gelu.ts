@@ -16,6 +16,19 @@ export function geluReference(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
 }
 
+/**
+ * GELU in the tanh approximation GPT-2 was trained with (Hugging Face's `gelu_new`, PyTorch's
+ * `nn.GELU(approximate='tanh')`): `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`, as tfjs ops
+ * (autodiff gives its gradient). It differs from the exact form by up to about 5e-4, enough to
+ * move GPT-2's logits by 1e-3 and its greedy text, so GPT-2's weights are run with this one.
+ */
+export function geluTanh(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+    return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
+  });
+}
+
 /** GELU in the exact erf form (PyTorch `nn.GELU()`) of `x` (any shape; same shape out). */
 export function gelu(x: tf.Tensor, options: { fused?: boolean } = {}): tf.Tensor {
   if (options.fused === false || !backendHasKernel(GeluKernel)) return geluReference(x);

@@ -1,7 +1,7 @@
 import './setup';
 
 export { Dropout, Embedding, LayerNorm, Linear, type InitOptions } from './layers';
-export { gelu, geluReference } from './gelu';
+export { gelu, geluReference, geluTanh } from './gelu';
 export { crossEntropy, crossEntropyReference } from './cross-entropy';
 export { batchMatMul } from './batch-matmul';
 export { backendHasKernel, runFused } from './fused';
