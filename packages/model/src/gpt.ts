@@ -8,7 +8,7 @@ import { KVCache, createAttention, type Attention } from '@scratchgpt/attention'
 import { Dropout, Embedding, LayerNorm, Linear, Module, ModuleList, crossEntropy, gelu, geluTanh, matMul2d } from '@scratchgpt/nn';
 import { SeededRandom } from '@scratchgpt/data';
 import { resolveConfig, type GPTConfig, type ResolvedGPTConfig } from './config';
-import { checkParameterBudget, parameterShapes, shapeSize, type LoadLimits } from './load-checks';
+import { checkParameterBudget, parameterCount, type LoadLimits } from './load-checks';
 import { parseSafetensors, serializeSafetensors } from './safetensors';
 import { argmax, checkSampling, sampleLogits, type SamplingOptions } from './sampling';
 import { assignStateDict, checkStateDict, toStateDict } from './state-dict';
@@ -121,9 +121,7 @@ export class GPT extends Module {
     this.config = resolveConfig(config);
     const c = this.config;
     // Counted from the config before anything is allocated: a mistyped width must not take the machine's memory first.
-    let parameters = 0;
-    for (const [, shape] of parameterShapes(c)) parameters += shapeSize(shape);
-    checkParameterBudget(parameters, `GPTConfig: a model of ${c.nLayer} layers, ${c.nEmbd} wide and ${c.vocabSize} ids`, options);
+    checkParameterBudget(parameterCount(c), `GPTConfig: a model of ${c.nLayer} layers, ${c.nEmbd} wide and ${c.vocabSize} ids`, options);
     const rng = new SeededRandom(options.seed ?? 0);
     this.rng = rng;
     this.transformer = this.addModule('transformer', new Transformer(c, rng));

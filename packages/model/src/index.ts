@@ -32,6 +32,7 @@ export {
   checkParameterBudget,
   findNonFinite,
   listsAttention,
+  parameterCount,
   parameterShapes,
   shapeSize,
   type LoadLimits,

@@ -4,7 +4,15 @@ import { registerAttention, MultiHeadAttention } from '@scratchgpt/attention';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GPTConfig } from './config';
 import { GPT } from './gpt';
-import { MAX_PARAMETERS, checkFinite, checkParameterBudget, findNonFinite, listsAttention, parameterShapes } from './load-checks';
+import {
+  MAX_PARAMETERS,
+  checkFinite,
+  checkParameterBudget,
+  findNonFinite,
+  listsAttention,
+  parameterCount,
+  parameterShapes,
+} from './load-checks';
 import { stateDictShapes, toStateDict } from './state-dict';
 
 beforeAll(async () => {
@@ -23,6 +31,7 @@ describe('parameterShapes', () => {
   it.each(variants.map((c) => [label(c), c] as const))("%s: the model's own names, shapes and order", (_, config) => {
     const model = new GPT(config);
     expect([...parameterShapes(config)]).toEqual(model.namedParameters().map(([name, p]) => [name, p.shape]));
+    expect(parameterCount(config)).toBe(model.numParams());
     model.dispose();
   });
 

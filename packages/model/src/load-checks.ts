@@ -20,6 +20,13 @@ export interface LoadLimits {
   maxParameters?: number;
 }
 
+/** The parameters a GPT of this config has, counted from {@link parameterShapes}: nothing is allocated. */
+export function parameterCount(config: GPTConfig): number {
+  let parameters = 0;
+  for (const [, shape] of parameterShapes(config)) parameters += shapeSize(shape);
+  return parameters;
+}
+
 /** The attention kinds whose parameters {@link parameterShapes} lists (a kind you register has its own). */
 const LISTED_KINDS: ReadonlySet<string> = new Set(['single', 'wrapper', 'fused']);
 

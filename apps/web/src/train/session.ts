@@ -17,8 +17,8 @@
  * other failure is reported in words, with what is safe in storage.
  */
 import { DATASETS } from '@scratchgpt/data';
-import { checkTokenizerFits, GPT, headsFor, MAX_PARAMETERS, parameterShapes, shapeSize, type GPTConfig } from '@scratchgpt/model';
-import { createTokenizer, loadTokenizer, type Tokenizer, type TokenizerJSON } from '@scratchgpt/tokenizers';
+import { checkTokenizerFits, GPT, headsFor, MAX_PARAMETERS, parameterCount, type GPTConfig } from '@scratchgpt/model';
+import { countChars, createTokenizer, loadTokenizer, type Tokenizer, type TokenizerJSON } from '@scratchgpt/tokenizers';
 import {
   CheckpointError,
   charsCovered,
@@ -60,12 +60,11 @@ import { newRunId, StorageFullError, type RunStore } from './store';
 
 /**
  * Refuses, before anything is allocated, a model over the library's parameter budget
- * (`MAX_PARAMETERS`, counted from `parameterShapes`), with the fix in the form's words: the
+ * (`MAX_PARAMETERS`, `parameterCount`), with the fix in the form's words: the
  * library's own message names an option (`maxParameters`) a page user cannot pass.
  */
 function checkFitsPage(config: GPTConfig, tokenizer: Tokenizer): void {
-  let parameters = 0;
-  for (const [, shape] of parameterShapes(config)) parameters += shapeSize(shape);
+  const parameters = parameterCount(config);
   if (parameters <= MAX_PARAMETERS) return;
   const embedding = tokenizer.vocabSize * config.nEmbd;
   throw new Error(
@@ -144,13 +143,6 @@ function quietly(f: () => void): void {
   } catch {
     // the backend is being left
   }
-}
-
-/** Code points of a text (what "characters" means everywhere in scratchgpt). */
-function codePoints(text: string): number {
-  let n = 0;
-  for (const _ of text) n++;
-  return n;
 }
 
 /** A run set up for the loop: everything `train` takes, and the stored record it keeps up to date. */
@@ -303,7 +295,7 @@ export class TrainSession {
       id: newRunId(),
       name: spec.name,
       created: new Date().toISOString(),
-      corpus: { label: corpus.label, sha256: corpus.sha256, chars: codePoints(corpus.text) },
+      corpus: { label: corpus.label, sha256: corpus.sha256, chars: countChars(corpus.text) },
       tokenizer: { name: tokenizer.name, vocabSize: tokenizer.vocabSize },
       preset: spec.preset,
       model: model.config,
@@ -679,7 +671,7 @@ export class TrainSession {
         id: newRunId(),
         name: `${name} (imported: ${tokenizer.name}, step ${state.step})`,
         created: new Date().toISOString(),
-        corpus: { label: corpus.label, sha256: corpus.sha256, chars: codePoints(corpus.text) },
+        corpus: { label: corpus.label, sha256: corpus.sha256, chars: countChars(corpus.text) },
         tokenizer: { name: tokenizer.name, vocabSize: tokenizer.vocabSize },
         preset: extra.preset,
         model: state.config,
